@@ -1,0 +1,137 @@
+"""PolicyIndex: the one object delivery code uses. Load a corpus, answer a question."""
+from __future__ import annotations
+
+import logging
+import math
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .answer import Answer, Reply, compose, not_answered
+from .bm25 import BM25
+from .corpus import Policy, load_corpus
+from .query import Query, Vocabulary, analyze
+from .sections import Clause
+from .text import Tokenizer, bigrams, normalize
+
+log = logging.getLogger(__name__)
+
+# Field weights: words are the main evidence; character bigrams catch words jieba cut
+# differently; the heading path says what a clause is about. Calibrated on the dev set.
+BIGRAM_WEIGHT = 0.3
+HEADING_WEIGHT = 0.5
+# Abstention: the best clause must cover this share of the question's own words (by idf)…
+MIN_COVERAGE = 0.34
+# …and score at least this much.
+MIN_SCORE = 4.0
+# Answers after the first are kept only when they score this share of the first.
+RELATIVE_CUTOFF = 0.35
+
+
+@dataclass
+class Hit:
+    policy: Policy
+    clause: Clause
+    score: float
+
+
+class PolicyIndex:
+    """Clauses of every policy in a corpus, searchable by question."""
+
+    def __init__(self, policies: list[Policy]):
+        t0 = time.perf_counter()
+        self.policies = {p.id: p for p in policies}
+        self.vocab = Vocabulary.load()
+        names = [n for p in policies for n in p.names]
+        self.tokenizer = Tokenizer(names)
+        self._names = {}
+        for p in policies:
+            for n in p.names:
+                key = normalize(n)
+                if len(key) >= 2:
+                    self._names.setdefault(key, p.id)
+        self.entries: list[tuple[Policy, Clause]] = [
+            (p, c) for p in policies for c in p.clauses if c.answerable]
+        texts = [normalize(c.text) for _, c in self.entries]
+        heads = [normalize(" ".join(c.path)) for _, c in self.entries]
+        self.words = BM25([self.tokenizer.words(t) for t in texts])
+        self.grams = BM25([bigrams(t) for t in texts])
+        self.heads = BM25([self.tokenizer.words(h) for h in heads])
+        self._policy_of = np.array([p.id for p, _ in self.entries])
+        self._known = frozenset(self.words.vocab) | frozenset(self.grams.vocab)
+        self.build_seconds = time.perf_counter() - t0
+        log.info("indexed %d clauses of %d policies in %.2f s", len(self.entries),
+                 len(policies), self.build_seconds)
+
+    @classmethod
+    def from_folder(cls, folder: str | Path) -> "PolicyIndex":
+        return cls(load_corpus(folder))
+
+    # -- searching -------------------------------------------------------------------------
+
+    def analyze(self, question: str) -> Query:
+        return analyze(question, self.vocab, self.tokenizer, self._names, self._known)
+
+    def _scores(self, q: Query) -> np.ndarray:
+        return (self.words.get_scores(q.words)
+                + BIGRAM_WEIGHT * self.grams.get_scores(q.grams)
+                + HEADING_WEIGHT * self.heads.get_scores(q.words))
+
+    def search(self, q: Query, policy_id: str | None = None, k: int = 3) -> list[Hit]:
+        scores = self._scores(q)
+        allowed = [policy_id] if policy_id else q.products
+        if allowed:
+            scores = np.where(np.isin(self._policy_of, allowed), scores, 0.0)
+        order = np.lexsort((np.arange(len(scores)), -scores))  # ties: document order
+        hits = []
+        for i in order[:k]:
+            if scores[i] <= 0:
+                break
+            policy, clause = self.entries[i]
+            hits.append(Hit(policy, clause, float(scores[i])))
+        return hits
+
+    def coverage(self, q: Query, clause_index: int) -> float:
+        """Share of the asker's own words (weighted by idf) that the clause contains,
+        directly or through a synonym; a word unknown to the corpus counts as missing."""
+        if not q.core and not q.unknown:
+            return 0.0
+        top_idf = math.log(len(self.entries) + 1.0)
+        row_words = set(self._clause_tokens(clause_index))
+        total = matched = 0.0
+        for w in q.core:
+            idf = self.words.term_idf(w) or top_idf
+            total += idf
+            if w in row_words:
+                matched += idf
+        total += top_idf * len(q.unknown)
+        return matched / total if total else 0.0
+
+    def _clause_tokens(self, i: int) -> list[str]:
+        col = self.words.matrix.getcol(i)
+        inv = getattr(self, "_inv_vocab", None)
+        if inv is None:
+            inv = self._inv_vocab = {v: k for k, v in self.words.vocab.items()}
+        return [inv[r] for r in col.nonzero()[0]]
+
+    def ask(self, question: str, policy_id: str | None = None, top_k: int = 3,
+            lang: str | None = None, base_url: str = "") -> Reply:
+        """Answer a question: the best clauses, or a polite "not answered"."""
+        if policy_id is not None and policy_id not in self.policies:
+            raise KeyError(policy_id)
+        q = self.analyze(question)
+        reply_lang = lang or q.lang
+        hits = self.search(q, policy_id, k=max(top_k, 1))
+        if not hits or not self._answers(q, hits[0]):
+            return not_answered(question, reply_lang, list(self.policies.values()))
+        best = hits[0].score
+        kept = [h for h in hits if h.score >= RELATIVE_CUTOFF * best]
+        answers = [Answer.of(h.policy, h.clause, h.score, base_url) for h in kept[:top_k]]
+        return compose(question, reply_lang, answers, self.policies)
+
+    def _answers(self, q: Query, hit: Hit) -> bool:
+        i = next(n for n, (p, c) in enumerate(self.entries) if c is hit.clause)
+        cov = self.coverage(q, i)
+        return hit.score >= MIN_SCORE and cov >= MIN_COVERAGE

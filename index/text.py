@@ -1,0 +1,128 @@
+"""Text normalization and tokenization, shared by clauses and questions.
+
+normalize(): NFKC (full/half width), lower case, Traditional → Simplified (OpenCC), then the
+variant table of vocab/variants.txt (帐号/账号, 登陆/登录 …).
+words(): jieba search-mode tokens with the domain dictionary, minus stopwords.
+bigrams(): overlapping character pairs of every Chinese run, a fallback field for words that
+jieba splits differently in a question than in a policy.
+"""
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import unicodedata
+from functools import lru_cache
+from pathlib import Path
+
+VOCAB_DIR = Path(__file__).parent / "vocab"
+_CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_CJK_RUN = re.compile(f"[{_CJK}]+")
+_HAS_WORD = re.compile(f"[{_CJK}a-z0-9]")
+_LATIN_WORD = re.compile(r"[a-z0-9]+(?:[.'’][a-z0-9]+)*")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+
+
+def read_lines(name: str) -> list[str]:
+    """Non-empty, non-comment lines of a vocabulary data file."""
+    path = VOCAB_DIR / name
+    out = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.split("#", 1)[0].strip() if not line.lstrip().startswith("#") else ""
+        if line:
+            out.append(line)
+    return out
+
+
+@lru_cache(maxsize=1)
+def _converters():
+    import opencc
+
+    return opencc.OpenCC("t2s"), opencc.OpenCC("tw2sp")
+
+
+@lru_cache(maxsize=1)
+def _variants() -> tuple[dict[int, str], list[tuple[str, str]]]:
+    chars: dict[int, str] = {}
+    phrases: list[tuple[str, str]] = []
+    for line in read_lines("variants.txt"):
+        src, _, dst = (p.strip() for p in line.partition("=>"))
+        for s in src.split("|"):
+            s = unicodedata.normalize("NFKC", s.strip()).lower()
+            if len(s) == 1:
+                chars[ord(s)] = dst
+            elif s:
+                phrases.append((s, dst))
+    phrases.sort(key=lambda p: len(p[0]), reverse=True)
+    return chars, phrases
+
+
+def is_traditional(text: str) -> bool:
+    """Whether the text reads as Traditional Chinese (converting it changes characters)."""
+    t2s, _ = _converters()
+    return bool(_CJK_RUN.search(text)) and t2s.convert(text) != text
+
+
+def normalize(text: str, taiwan: bool = False) -> str:
+    """Canonical form for matching; `taiwan` also maps Taiwan wording (軟體→软件, 資料→数据)."""
+    text = _CONTROL.sub(" ", unicodedata.normalize("NFKC", text)).lower()
+    t2s, tw2sp = _converters()
+    text = (tw2sp if taiwan else t2s).convert(text)
+    chars, phrases = _variants()
+    text = text.translate(chars)
+    for src, dst in phrases:
+        if src in text:
+            text = text.replace(src, dst)
+    return text
+
+
+class Tokenizer:
+    """jieba with the domain dictionary and product names; thread-safe after initialize()."""
+
+    def __init__(self, extra_words: list[str] = ()):
+        import jieba
+
+        jieba.setLogLevel(logging.WARNING)
+        self._jieba = jieba.Tokenizer()
+        self._lock = threading.Lock()
+        self._jieba.initialize()
+        for line in read_lines("userdict.txt"):
+            parts = line.split()
+            freq = int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else None
+            self._jieba.add_word(normalize(parts[0]), freq)
+        for word in extra_words:
+            self._jieba.add_word(normalize(word), 2000)
+        self.stopwords = frozenset(normalize(w) for w in read_lines("stopwords.txt"))
+
+    def add_word(self, word: str) -> None:
+        with self._lock:
+            self._jieba.add_word(normalize(word), 2000)
+
+    def words(self, norm: str) -> list[str]:
+        """Search-mode jieba tokens of normalized text, without stopwords and punctuation."""
+        out = []
+        for tok in self._jieba.cut_for_search(norm, HMM=True):
+            tok = tok.strip()
+            if tok and tok not in self.stopwords and _HAS_WORD.search(tok):
+                out.append(tok)
+        return out
+
+
+def bigrams(norm: str) -> list[str]:
+    """Character bigrams of each Chinese run (a lone character stands as itself), Latin words."""
+    out = []
+    for run in _CJK_RUN.findall(norm):
+        if len(run) == 1:
+            out.append(run)
+        else:
+            out.extend(run[i:i + 2] for i in range(len(run) - 1))
+    out.extend(_LATIN_WORD.findall(norm))
+    return out
+
+
+def latin_words(norm: str) -> list[str]:
+    return _LATIN_WORD.findall(norm)
+
+
+def cjk_chars(text: str) -> int:
+    return sum(len(r) for r in _CJK_RUN.findall(text))
