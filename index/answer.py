@@ -74,7 +74,8 @@ def compose(question: str, lang: str, answers: list[Answer], policies: dict[str,
     best = answers[0]
     date = best.updated or ("unknown date" if _base(lang) == "en" else "日期不详")
     if _base(lang) == "en":
-        msg = (f"The {best.product} privacy policy ({best.policy_title}, version of {date}) "
+        name = policies[best.policy_id].latin_name
+        msg = (f"The {name} privacy policy ({best.policy_title}, version of {date}) "
                f"answers this in “{best.heading}”:\n\n{best.quote}\n\n"
                f"Open the clause: {best.url}")
         if len(answers) > 1:
@@ -92,7 +93,7 @@ def compose(question: str, lang: str, answers: list[Answer], policies: dict[str,
 def not_answered(question: str, lang: str, policies: list[Policy]) -> Reply:
     """A polite "the policies do not answer this", with what can be asked instead."""
     if _base(lang) == "en":
-        known = ", ".join(f"{p.product} ({p.title})" for p in policies)
+        known = ", ".join(f"{p.latin_name} ({p.title})" for p in policies)
         msg = ("Sorry, I could not find a clause in the privacy policies that answers this. "
                "I answer questions about how these products collect, use, share, store and "
                f"protect personal information, and about your rights: {known}. "

@@ -47,6 +47,14 @@ class Policy:
         names = {self.product, *self.aliases, self.id}
         return sorted((n for n in names if n), key=len, reverse=True)
 
+    @property
+    def latin_name(self) -> str:
+        """The product's name for English replies: a Latin-script alias when it has one."""
+        for name in [self.product, *self.aliases]:
+            if name.isascii():
+                return name
+        return self.product
+
     def summary(self) -> dict:
         return {"id": self.id, "title": self.title, "product": self.product,
                 "aliases": self.aliases, "company": self.company, "updated": self.updated,
@@ -76,7 +84,7 @@ def _front_matter(text: str) -> tuple[dict, str]:
 
 def html_to_text(html: str) -> str:
     """Readable lines of an HTML page: headings become Markdown headings, blocks become lines."""
-    from selectolax.parser import HTMLParser
+    from selectolax.lexbor import LexborHTMLParser as HTMLParser
 
     tree = HTMLParser(html)
     for tag in ("script", "style", "noscript", "nav", "header", "footer", "svg"):

@@ -82,6 +82,7 @@ class _Node:
     number: str | None
     anchor_hint: str
     body: list[str] = field(default_factory=list)
+    inline: bool = False  # the title is the start of the first body line, not a line of its own
 
 
 def _read_lines(text: str) -> list[_Line]:
@@ -128,6 +129,25 @@ def _is_short_title(text: str) -> bool:
 
 def _is_kv(text: str) -> bool:
     return bool(_KV.match(text))
+
+
+_DOTTED_INLINE = re.compile(r"^(\d{1,3}(?:\.\d{1,3})+)\.?\s*(?=[^\d.\s])")
+_ARTICLE_INLINE = re.compile(r"^(第[一二三四五六七八九十百零〇两\d]+条)\s*(?=\S)")
+_MD_NUMBER = re.compile(r"^(\d{1,3})[.、．]\s*\S")
+
+
+def _inline_numbered(text: str) -> tuple[int, str, str, str] | None:
+    """A numbered clause whose text starts on the number's own line ("第一条 本政策适用于…")."""
+    m = _DOTTED_INLINE.match(text)
+    if m:
+        num = m.group(1)
+        return 20 + num.count("."), num, num, "s-" + num.replace(".", "-")
+    m = _ARTICLE_INLINE.match(text)
+    if m:
+        value = cn_number(m.group(1)[1:-1])
+        if value is not None:
+            return 13, m.group(1), m.group(1)[1:-1], f"s-a{value}"
+    return None
 
 
 def _numbered(text: str) -> tuple[int, str, str | None, str] | None:
@@ -215,13 +235,24 @@ def split_clauses(text: str, title: str = "") -> list[Clause]:
     numbered_levels = [n[0] for ln in lines if (n := _numbered(ln.text))]
     top_level = min(numbered_levels, default=11)
 
+    if lines and lines[0].md_level == 1 and sum(ln.md_level == 1 for ln in lines) == 1:
+        title = title or lines[0].text  # a lone top heading is the document's title
+        lines[0].md_level = 0
+        lines = lines[1:] if lines[0].text == title else lines
     nodes: list[_Node] = [_Node(0, title, None, "s-0")]
     for i, ln in enumerate(lines):
         num = _numbered(ln.text)
         if ln.md_level:  # explicit level; a number in it still names the anchor
-            nodes.append(_Node(ln.md_level, ln.text, num[2] if num else None, num[3] if num else ""))
+            m = _MD_NUMBER.match(ln.text)
+            number = num[2] if num else (m.group(1) if m else None)
+            hint = num[3] if num else (f"s-{number}" if number else "")
+            nodes.append(_Node(ln.md_level, ln.text, number, hint))
             continue
-        if num:
+        inline = None if num else _inline_numbered(ln.text)
+        if inline:
+            level, label, number, hint = inline
+            nodes.append(_Node(level, label, number, hint, [ln.text], inline=True))
+        elif num:
             level, head, number, hint = num
             nodes.append(_Node(level, head, number, hint))
         elif not explicit and _unnumbered_heading(lines, i, uses_gaps):
@@ -248,13 +279,13 @@ def split_clauses(text: str, title: str = "") -> list[Clause]:
             continue
         if not node.body:
             continue
-        own = [node.title] if node is not nodes[0] else []
+        own = [node.title] if node is not nodes[0] and not node.inline else []
         full = "\n".join(own + node.body)
         for k, part in enumerate(_split_long(full)):
             part_anchor = anchor if k == 0 else f"{anchor}-{k + 1}"
             seen.add(part_anchor)
             clauses.append(Clause(part_anchor, _section_id(node, anchor) + (f"#{k + 1}" if k else ""),
-                                  path, part, bool(own) and k == 0))
+                                  path, part, (bool(own) or node.inline) and k == 0))
     return clauses
 
 

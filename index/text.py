@@ -42,9 +42,9 @@ def _converters():
 
 
 @lru_cache(maxsize=1)
-def _variants() -> tuple[dict[int, str], list[tuple[str, str]]]:
+def _variants() -> tuple[dict[int, str], re.Pattern | None, dict[str, str]]:
     chars: dict[int, str] = {}
-    phrases: list[tuple[str, str]] = []
+    phrases: dict[str, str] = {}
     for line in read_lines("variants.txt"):
         src, _, dst = (p.strip() for p in line.partition("=>"))
         for s in src.split("|"):
@@ -52,9 +52,11 @@ def _variants() -> tuple[dict[int, str], list[tuple[str, str]]]:
             if len(s) == 1:
                 chars[ord(s)] = dst
             elif s:
-                phrases.append((s, dst))
-    phrases.sort(key=lambda p: len(p[0]), reverse=True)
-    return chars, phrases
+                phrases[s.translate(chars)] = dst
+    # One pass, longest variant first, so 手机号码 is not rewritten again through 手机号.
+    keys = sorted(phrases, key=len, reverse=True)
+    pattern = re.compile("|".join(map(re.escape, keys))) if keys else None
+    return chars, pattern, phrases
 
 
 def is_traditional(text: str) -> bool:
@@ -68,12 +70,9 @@ def normalize(text: str, taiwan: bool = False) -> str:
     text = _CONTROL.sub(" ", unicodedata.normalize("NFKC", text)).lower()
     t2s, tw2sp = _converters()
     text = (tw2sp if taiwan else t2s).convert(text)
-    chars, phrases = _variants()
+    chars, pattern, phrases = _variants()
     text = text.translate(chars)
-    for src, dst in phrases:
-        if src in text:
-            text = text.replace(src, dst)
-    return text
+    return pattern.sub(lambda m: phrases[m.group(0)], text) if pattern else text
 
 
 class Tokenizer:

@@ -1,0 +1,64 @@
+"""Normalization and tokenization shared by clauses and questions."""
+from hypothesis import given, settings, strategies as st
+
+from index.text import Tokenizer, bigrams, is_traditional, normalize
+
+TOKENIZER = Tokenizer(["盟畅云会议"])
+
+
+def test_traditional_to_simplified():
+    assert normalize("如何註銷帳號") == "如何注销账号"
+    assert normalize("資料外洩") == "资料外泄"
+
+
+def test_taiwan_wording():
+    assert normalize("軟體 網路", taiwan=True) == "软件 网络"
+
+
+def test_account_variants_fold_together():
+    assert normalize("帐号") == normalize("账号") == normalize("賬號") == "账号"
+    assert normalize("帐户") == "账户"
+    assert normalize("登陆") == "登录"
+
+
+def test_width_and_case():
+    assert normalize("ＩＯＳ／Ａｎｄｒｏｉｄ　ＴＬＳ") == "ios/android tls"
+    assert normalize("（一）") == "(一)"
+
+
+def test_longest_variant_wins():
+    assert normalize("手机号码") == normalize("手机号") == "手机号码"
+
+
+def test_control_characters_become_spaces():
+    assert "\x00" not in normalize("注销\x00账号\u200f")
+
+
+def test_is_traditional():
+    assert is_traditional("資料外洩時你們會通知我嗎")
+    assert not is_traditional("数据泄露时你们会通知我吗")
+    assert not is_traditional("How do I delete my account?")
+
+
+def test_domain_words_stay_whole():
+    words = TOKENIZER.words(normalize("怎么撤回同意，第三方SDK收集个人信息"))
+    assert "撤回同意" in words and "第三方" in words and "个人信息" in words
+    assert "怎么" not in words  # stopword
+
+
+def test_product_names_are_words():
+    assert "盟畅云会议" in TOKENIZER.words(normalize("盟畅云会议怎么注销"))
+
+
+def test_bigrams():
+    assert bigrams("注销账号 ios") == ["注销", "销账", "账号", "ios"]
+    assert bigrams("卖") == ["卖"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=200))
+def test_normalize_and_tokenize_never_fail(text):
+    norm = normalize(text)
+    assert normalize(norm) == norm  # idempotent
+    for tok in TOKENIZER.words(norm) + bigrams(norm):
+        assert tok.strip() == tok and tok
