@@ -84,7 +84,8 @@ def _readable(exc: RequestValidationError) -> str:
         if err.get("type") == "json_invalid":
             return "request body is not valid JSON"
         if err.get("type") == "model_attributes_type":
-            return "request body must be a JSON object such as {\"question\": \"...\"}"
+            return ("request body must be a JSON object such as {\"question\": \"...\"}, "
+                    "sent with Content-Type: application/json")
         parts.append(f"{where}: {msg}")
     return "; ".join(parts) or "invalid request"
 
@@ -121,6 +122,8 @@ def create_app(settings: Settings | None = None, index: PolicyIndex | None = Non
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException):
+        if exc.detail == "There was an error parsing the body":  # FastAPI's words for bad bytes
+            exc = StarletteHTTPException(400, "request body is not valid UTF-8 JSON")
         if exc.status_code >= 400 and exc.status_code != 404:
             log.info("%d %s %s: %s", exc.status_code, request.method, request.url.path, exc.detail)
         return JSONResponse({"detail": exc.detail}, status_code=exc.status_code,

@@ -14,7 +14,7 @@ from .bm25 import BM25
 from .corpus import Policy, load_corpus
 from .query import Query, Vocabulary, analyze
 from .sections import Clause
-from .text import Tokenizer, bigrams, normalize
+from .text import Tokenizer, bigrams, entity_words, normalize
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +32,7 @@ RELATIVE_CUTOFF = 0.35
 
 @dataclass
 class Hit:
+    row: int  # position of the clause in the index
     policy: Policy
     clause: Clause
     score: float
@@ -56,7 +57,7 @@ class PolicyIndex:
             (p, c) for p in policies for c in p.clauses if c.answerable]
         texts = [normalize(c.text) for _, c in self.entries]
         heads = [normalize(" ".join(c.path)) for _, c in self.entries]
-        self.words = BM25([self.tokenizer.words(t) for t in texts])
+        self.words = BM25([self.tokenizer.words(t) + entity_words(t) for t in texts])
         self.grams = BM25([bigrams(t) for t in texts])
         self.heads = BM25([self.tokenizer.words(h) for h in heads])
         self._policy_of = np.array([p.id for p, _ in self.entries])
@@ -90,23 +91,21 @@ class PolicyIndex:
             if scores[i] <= 0:
                 break
             policy, clause = self.entries[i]
-            hits.append(Hit(policy, clause, float(scores[i])))
+            hits.append(Hit(int(i), policy, clause, float(scores[i])))
         return hits
 
-    def coverage(self, q: Query, clause_index: int) -> float:
-        """Share of the asker's own words (weighted by idf) that the clause contains,
-        directly or through a synonym; a word unknown to the corpus counts as missing."""
-        if not q.core and not q.unknown:
-            return 0.0
+    def coverage(self, q: Query, row: int) -> float:
+        """Share of what the asker said (weighted by idf) that the clause says too, in the
+        asker's words or a synonym; a word the corpus never uses counts as missing."""
         top_idf = math.log(len(self.entries) + 1.0)
-        row_words = set(self._clause_tokens(clause_index))
-        total = matched = 0.0
-        for w in q.core:
-            idf = self.words.term_idf(w) or top_idf
+        have = set(self._clause_tokens(row))
+        total = top_idf * len(q.unknown)
+        matched = 0.0
+        for alts in q.concepts:
+            idf = max((self.words.term_idf(t) for t in alts), default=0.0) or top_idf
             total += idf
-            if w in row_words:
+            if alts & have:
                 matched += idf
-        total += top_idf * len(q.unknown)
         return matched / total if total else 0.0
 
     def _clause_tokens(self, i: int) -> list[str]:
@@ -132,6 +131,4 @@ class PolicyIndex:
         return compose(question, reply_lang, answers, self.policies)
 
     def _answers(self, q: Query, hit: Hit) -> bool:
-        i = next(n for n, (p, c) in enumerate(self.entries) if c is hit.clause)
-        cov = self.coverage(q, i)
-        return hit.score >= MIN_SCORE and cov >= MIN_COVERAGE
+        return hit.score >= MIN_SCORE and self.coverage(q, hit.row) >= MIN_COVERAGE

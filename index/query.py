@@ -23,9 +23,13 @@ def _stemmer():
     return snowballstemmer.stemmer("english")
 
 
+def en_words(text: str) -> list[str]:
+    """Lower-case English words of a text, possessives dropped ("user's" → "user")."""
+    return [re.split("['’]", w)[0] for w in _EN_WORD.findall(text.lower())]
+
+
 def stem_words(text: str) -> list[str]:
-    words = [w.split("'")[0].split("’")[0] for w in _EN_WORD.findall(text.lower())]
-    return _stemmer().stemWords(words)
+    return _stemmer().stemWords(en_words(text))
 
 
 @dataclass
@@ -63,23 +67,26 @@ class Vocabulary:
         rules.sort(key=lambda r: len(r[0]), reverse=True)
         return cls(dict(phrases), max((len(k) for k in phrases), default=1), stop, rules)
 
-    def translate(self, question: str) -> tuple[list[str], list[str]]:
-        """(Chinese terms, English words left untranslated) of an English question."""
-        words = [w for w in stem_words(question) if w not in self.en_stop]
-        terms: list[str] = []
+    def translate(self, question: str) -> tuple[list[list[str]], list[str]]:
+        """Chinese terms of each English phrase found in the question (one list per phrase),
+        and the question's words that no phrase covers (as written, lower-cased)."""
+        pairs = [(w, s) for w, s in zip(en_words(question), stem_words(question))
+                 if s not in self.en_stop]
+        stems = [s for _, s in pairs]
+        found: list[list[str]] = []
         left: list[str] = []
         i = 0
-        while i < len(words):
-            for n in range(min(self.en_max, len(words) - i), 0, -1):
-                key = tuple(words[i:i + n])
+        while i < len(stems):
+            for n in range(min(self.en_max, len(stems) - i), 0, -1):
+                key = tuple(stems[i:i + n])
                 if key in self.en_phrases:
-                    terms.extend(self.en_phrases[key])
+                    found.append(self.en_phrases[key])
                     i += n
                     break
             else:
-                left.append(words[i])
+                left.append(pairs[i][0])
                 i += 1
-        return terms, left
+        return found, left
 
     def expand(self, norm: str) -> list[str]:
         """Terms that synonyms of the words in `norm` add (never the words themselves)."""
@@ -111,8 +118,10 @@ class Query:
     products: list[str] = field(default_factory=list)  # policy ids named in the question
     words: dict[str, float] = field(default_factory=dict)  # jieba tokens → weight
     grams: dict[str, float] = field(default_factory=dict)  # character bigrams → weight
-    core: list[str] = field(default_factory=list)  # the asker's own content words
-    unknown: list[str] = field(default_factory=list)  # English words no table knows
+    # What the asker said, one entry per word or English phrase: the tokens that count as
+    # saying it in a clause (the word itself and its synonyms). Used to decide abstention.
+    concepts: list[frozenset[str]] = field(default_factory=list)
+    unknown: list[str] = field(default_factory=list)  # words neither the tables nor the corpus know
 
 
 def _add(bag: dict[str, float], tokens: list[str], weight: float) -> None:
@@ -135,26 +144,40 @@ def analyze(question: str, vocab: Vocabulary, tokenizer: Tokenizer,
                 products.append(names[name])
             rest, plain = rest.replace(name, " "), plain.replace(name, " ")
     q = Query(question, lang, rest, products)
+
+    def synonyms_of(text: str) -> list[str]:
+        return [t for term in vocab.expand(text) for t in tokenizer.words(term)]
+
     if lang == "en":
-        terms, left = vocab.translate(rest)
-        q.unknown = [w for w in left if w not in known and not w.isdigit()]
-        kept = [w for w in latin_words(rest) if w in known and w not in tokenizer.stopwords]
-        zh = " ".join(terms)
-        own = tokenizer.words(zh) + kept
-        _add(q.words, own, 1.0)
-        _add(q.grams, bigrams(zh) + kept, 1.0)
-        q.core = sorted(set(own))
-        extra = vocab.expand(zh)
+        found, left = vocab.translate(rest)
+        kept = [w for w in left if w in known and w not in tokenizer.stopwords]
+        q.unknown = [w for w in left if w not in known and not w.isdigit()
+                     and w not in tokenizer.stopwords]
+        for terms in found:
+            toks = [t for term in terms for t in tokenizer.words(term)]
+            _add(q.words, toks, 1.0)
+            _add(q.grams, [g for term in terms for g in bigrams(term)], 1.0)
+            q.concepts.append(frozenset(toks))
+        _add(q.words, kept, 1.0)
+        _add(q.grams, kept, 1.0)
+        q.concepts += [frozenset([w]) for w in kept]
+        extra = vocab.expand(" ".join(t for terms in found for t in terms))
     else:
         own = tokenizer.words(rest)
         _add(q.words, own, 1.0)
         _add(q.grams, bigrams(rest), 1.0)
-        q.core = sorted(set(own))
         extra = vocab.expand(rest)
         if lang == "zh-Hant" and plain != rest:  # keep the literal reading too
             extra += [t for t in tokenizer.words(plain) if t not in q.words]
-        terms, _ = vocab.translate(" ".join(latin_words(rest)))  # "app", "cookie", "ios" in Chinese
-        extra += terms
+        latin = latin_words(rest)  # "app", "cookie", "ios" inside a Chinese question
+        for terms in vocab.translate(" ".join(latin))[0]:
+            extra += terms
+        for w in dict.fromkeys(own):
+            alt = {w, *synonyms_of(w)}
+            if w in latin:
+                alt.update(t for terms in vocab.translate(w)[0] for term in terms
+                           for t in tokenizer.words(term))
+            q.concepts.append(frozenset(alt))
     for term in extra:
         _add(q.words, tokenizer.words(term), EXPANSION_WEIGHT)
         _add(q.grams, bigrams(term), EXPANSION_WEIGHT)

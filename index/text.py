@@ -119,6 +119,19 @@ def bigrams(norm: str) -> list[str]:
     return out
 
 
+_ENTITIES = (
+    (re.compile(r"[a-z0-9._%+-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)+"), "电子邮件"),
+    (re.compile(r"(?<!\d)(?:\d{3,4}-\d{3,4}-\d{4}|1[3-9]\d{9}|\d{3,4}-\d{7,8})(?!\d)"), "电话"),
+    (re.compile(r"https?://|www\."), "网址"),
+)
+
+
+def entity_words(norm: str) -> list[str]:
+    """Words for what a clause shows without naming it: an e-mail address, a phone number, a
+    web address ("support@…" answers "联系邮箱" although the clause never says 邮件)."""
+    return [word for pattern, word in _ENTITIES if pattern.search(norm)]
+
+
 def latin_words(norm: str) -> list[str]:
     return _LATIN_WORD.findall(norm)
 
