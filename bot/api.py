@@ -28,7 +28,8 @@ class AskRequest(BaseModel):
     question: str = Field(description="The question, 1 to 500 characters after trimming.",
                           examples=["怎么注销账号？"])
     policy_id: str | None = Field(None, description="Restrict the search to one policy.")
-    top_k: int = Field(3, ge=1, le=10, description="How many clauses to return (1 to 10).")
+    top_k: int = Field(3, ge=1, le=10, strict=True,
+                       description="How many clauses to return (1 to 10).")
     lang: Literal["zh", "en", "zh-Hant"] | None = Field(
         None, description="Reply language; default: the question's own.")
 

@@ -71,22 +71,25 @@ def _base(lang: str) -> str:
 
 
 def compose(question: str, lang: str, answers: list[Answer], policies: dict[str, Policy]) -> Reply:
+    """The message names product, heading path and version date; titles, headings and quotes
+    are cited as the policy writes them, only the framing follows the asker's language."""
     best = answers[0]
-    date = best.updated or ("unknown date" if _base(lang) == "en" else "日期不详")
     if _base(lang) == "en":
+        date = best.updated or "unknown date"
         name = policies[best.policy_id].latin_name
         msg = (f"The {name} privacy policy ({best.policy_title}, version of {date}) "
                f"answers this in “{best.heading}”:\n\n{best.quote}\n\n"
                f"Open the clause: {best.url}")
         if len(answers) > 1:
-            msg += "\n\nSee also: " + "; ".join(f"{a.product} › {a.heading}" for a in answers[1:])
+            msg += "\n\nSee also: " + "; ".join(
+                f"{policies[a.policy_id].latin_name} › {a.heading}" for a in answers[1:])
     else:
-        msg = _localize(f"根据《{best.policy_title}》（{best.product}，{date} 版）"
-                        f"「{best.heading}」：", lang)
-        msg += f"\n\n{best.quote}\n\n" + _localize("查看原文：", lang) + best.url
+        t = lambda s: _localize(s, lang)  # noqa: E731 - framing words only
+        date = best.updated or t("日期不详")
+        msg = (t("根据") + f"《{best.policy_title}》（{best.product}，{date} " + t("版") + "）"
+               f"「{best.heading}」：\n\n{best.quote}\n\n" + t("查看原文：") + best.url)
         if len(answers) > 1:
-            msg += "\n\n" + _localize("相关条款：", lang) + "；".join(
-                f"{a.product} › {a.heading}" for a in answers[1:])
+            msg += "\n\n" + t("相关条款：") + "；".join(f"{a.product} › {a.heading}" for a in answers[1:])
     return Reply(question, True, msg, lang, answers)
 
 
@@ -100,8 +103,7 @@ def not_answered(question: str, lang: str, policies: list[Policy]) -> Reply:
                "For example: " + " / ".join(EXAMPLES["en"]))
     else:
         known = "、".join(f"{p.product}（《{p.title}》）" for p in policies)
-        msg = _localize(
-            "抱歉，隐私政策中没有找到能回答这个问题的条款。我可以回答这些产品如何收集、使用、"
-            f"共享、存储和保护个人信息，以及您有哪些权利：{known}。例如："
-            + " / ".join(EXAMPLES["zh"]), lang)
+        msg = (_localize("抱歉，隐私政策中没有找到能回答这个问题的条款。我可以回答这些产品如何"
+                         "收集、使用、共享、存储和保护个人信息，以及您有哪些权利：", lang)
+               + known + _localize("。例如：" + " / ".join(EXAMPLES["zh"]), lang))
     return Reply(question, False, msg, lang, [])

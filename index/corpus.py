@@ -156,12 +156,16 @@ def load_policy(path: Path) -> Policy:
     pid = slug(str(meta.get("id") or path.stem))
     title = str(meta.get("title") or _guess_title(text, pid))
     product = str(meta.get("product") or _guess_product(title, text, pid))
+    source_url = meta.get("source_url") or None
+    if source_url and not re.match(r"https?://", str(source_url), re.I):
+        log.warning("%s: ignoring source_url %r (not an http(s) address)", path, source_url)
+        source_url = None
     updated = meta.get("updated")
     updated = updated.isoformat() if isinstance(updated, dt.date) else (str(updated) if updated else guess_date(text))
     policy = Policy(
         id=pid, title=title, product=product, aliases=_as_list(meta.get("aliases")),
         company=meta.get("company"), updated=updated, language=str(meta.get("language") or "zh"),
-        source_url=meta.get("source_url") or None, path=str(path),
+        source_url=source_url, path=str(path),
         clauses=split_clauses(text, title),
     )
     if not any(c.answerable for c in policy.clauses):

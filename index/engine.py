@@ -12,7 +12,7 @@ import numpy as np
 from .answer import Answer, Reply, compose, not_answered
 from .bm25 import BM25
 from .corpus import Policy, load_corpus
-from .query import Query, Vocabulary, analyze
+from .query import Alt, Query, Vocabulary, analyze
 from .sections import Clause
 from .text import Tokenizer, bigrams, entity_words, normalize
 
@@ -22,6 +22,10 @@ log = logging.getLogger(__name__)
 # differently; the heading path says what a clause is about. Calibrated on the dev set.
 BIGRAM_WEIGHT = 0.3
 HEADING_WEIGHT = 0.5
+# Reranking: the best RERANK clauses by BM25 are scored again with the coordination factor
+# COORD_FLOOR + (1 − COORD_FLOOR) · coverage.
+RERANK = 50
+COORD_FLOOR = 0.5
 # Abstention: the best clause must cover this share of the question's own words (by idf)…
 MIN_COVERAGE = 0.34
 # …and score at least this much.
@@ -36,6 +40,7 @@ class Hit:
     policy: Policy
     clause: Clause
     score: float
+    coverage: float  # share of the question the clause says (see PolicyIndex.coverage)
 
 
 class PolicyIndex:
@@ -57,7 +62,8 @@ class PolicyIndex:
             (p, c) for p in policies for c in p.clauses if c.answerable]
         texts = [normalize(c.text) for _, c in self.entries]
         heads = [normalize(" ".join(c.path)) for _, c in self.entries]
-        self.words = BM25([self.tokenizer.words(t) + entity_words(t) for t in texts])
+        self._texts = texts
+        self.words = BM25([self.tokenizer.words(" ".join([t, *entity_words(t)])) for t in texts])
         self.grams = BM25([bigrams(t) for t in texts])
         self.heads = BM25([self.tokenizer.words(h) for h in heads])
         self._policy_of = np.array([p.id for p, _ in self.entries])
@@ -75,36 +81,60 @@ class PolicyIndex:
     def analyze(self, question: str) -> Query:
         return analyze(question, self.vocab, self.tokenizer, self._names, self._known)
 
+    def _alt_scores(self, alt: Alt) -> np.ndarray:
+        """One alternative's score in every clause: its tokens and bigrams add up."""
+        toks = list(alt.tokens)
+        return alt.weight * (self.words.get_scores(toks)
+                             + BIGRAM_WEIGHT * self.grams.get_scores(list(alt.grams))
+                             + HEADING_WEIGHT * self.heads.get_scores(toks))
+
     def _scores(self, q: Query) -> np.ndarray:
-        return (self.words.get_scores(q.words)
-                + BIGRAM_WEIGHT * self.grams.get_scores(q.grams)
-                + HEADING_WEIGHT * self.heads.get_scores(q.words))
+        """Σ over the question's concepts of the best alternative's score in each clause."""
+        total = np.zeros(len(self.entries))
+        for concept in q.concepts:
+            best = None
+            for alt in concept.alts:
+                s = self._alt_scores(alt)
+                best = s if best is None else np.maximum(best, s)
+            total += best
+        return total
 
     def search(self, q: Query, policy_id: str | None = None, k: int = 3) -> list[Hit]:
+        """The k best clauses. BM25 picks candidates; among them a clause that says more of
+        what was asked is preferred (score × coordination factor, as in classic Lucene)."""
         scores = self._scores(q)
         allowed = [policy_id] if policy_id else q.products
         if allowed:
             scores = np.where(np.isin(self._policy_of, allowed), scores, 0.0)
         order = np.lexsort((np.arange(len(scores)), -scores))  # ties: document order
         hits = []
-        for i in order[:k]:
+        for i in order[:max(k, RERANK)]:
             if scores[i] <= 0:
                 break
             policy, clause = self.entries[i]
-            hits.append(Hit(int(i), policy, clause, float(scores[i])))
-        return hits
+            cov = self.coverage(q, int(i))
+            final = float(scores[i]) * (COORD_FLOOR + (1 - COORD_FLOOR) * cov)
+            hits.append(Hit(int(i), policy, clause, final, cov))
+        hits.sort(key=lambda h: (-h.score, h.row))
+        return hits[:k]
 
     def coverage(self, q: Query, row: int) -> float:
         """Share of what the asker said (weighted by idf) that the clause says too, in the
-        asker's words or a synonym; a word the corpus never uses counts as missing."""
+        asker's words or an alternative; a word the corpus never uses counts as missing."""
         top_idf = math.log(len(self.entries) + 1.0)
         have = set(self._clause_tokens(row))
+        text = self._texts[row]
         total = top_idf * len(q.unknown)
         matched = 0.0
-        for alts in q.concepts:
-            idf = max((self.words.term_idf(t) for t in alts), default=0.0) or top_idf
+        for concept in q.concepts:
+            if not concept.counts:
+                continue
+            keys = [a.key for a in concept.alts]
+            idf = self.words.term_idf(keys[0]) or top_idf
             total += idf
-            if alts & have:
+            # A word counts as said when the clause has it as a token, or inside a longer word
+            # (jieba may cut 使用 where the asker wrote 用).
+            if any(k in have or k in text for k in keys):
                 matched += idf
         return matched / total if total else 0.0
 
@@ -131,4 +161,4 @@ class PolicyIndex:
         return compose(question, reply_lang, answers, self.policies)
 
     def _answers(self, q: Query, hit: Hit) -> bool:
-        return hit.score >= MIN_SCORE and self.coverage(q, hit.row) >= MIN_COVERAGE
+        return hit.score >= MIN_SCORE and hit.coverage >= MIN_COVERAGE

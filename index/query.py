@@ -67,9 +67,9 @@ class Vocabulary:
         rules.sort(key=lambda r: len(r[0]), reverse=True)
         return cls(dict(phrases), max((len(k) for k in phrases), default=1), stop, rules)
 
-    def translate(self, question: str) -> tuple[list[list[str]], list[str]]:
-        """Chinese terms of each English phrase found in the question (one list per phrase),
-        and the question's words that no phrase covers (as written, lower-cased)."""
+    def translate(self, question: str) -> tuple[list[tuple[list[str], list[str]]], list[str]]:
+        """For each English phrase found in the question, (its Chinese terms, its words as
+        written); and the question's words that no phrase covers (as written, lower-cased)."""
         pairs = [(w, s) for w, s in zip(en_words(question), stem_words(question))
                  if s not in self.en_stop]
         stems = [s for _, s in pairs]
@@ -80,7 +80,7 @@ class Vocabulary:
             for n in range(min(self.en_max, len(stems) - i), 0, -1):
                 key = tuple(stems[i:i + n])
                 if key in self.en_phrases:
-                    found.append(self.en_phrases[key])
+                    found.append((self.en_phrases[key], [w for w, _ in pairs[i:i + n]]))
                     i += n
                     break
             else:
@@ -88,14 +88,22 @@ class Vocabulary:
                 i += 1
         return found, left
 
-    def expand(self, norm: str) -> list[str]:
-        """Terms that synonyms of the words in `norm` add (never the words themselves)."""
-        out: list[str] = []
+    def rules_in(self, norm: str) -> list[tuple[str, list[str]]]:
+        """(trigger, the terms it adds) for each synonym trigger in `norm`, longest first;
+        a trigger inside a longer one that matched is not counted again."""
+        out: list[tuple[str, list[str]]] = []
         covered = norm
         for trigger, targets in self.zh_rules:
             if trigger and trigger in covered:
-                covered = covered.replace(trigger, " ")  # a longer trigger wins over its parts
-                out.extend(t for t in targets if t not in norm and t not in out)
+                covered = covered.replace(trigger, " ")
+                out.append((trigger, [t for t in targets if t not in norm]))
+        return out
+
+    def expand(self, norm: str) -> list[str]:
+        """Terms that synonyms of the words in `norm` add (never the words themselves)."""
+        out: list[str] = []
+        for _, targets in self.rules_in(norm):
+            out.extend(t for t in targets if t not in out)
         return out
 
 
@@ -108,6 +116,30 @@ def detect_language(question: str) -> str:
     return "zh-Hant" if is_traditional(question) else "zh"
 
 
+@dataclass(frozen=True)
+class Alt:
+    """One way a clause may say something: its jieba tokens and character bigrams."""
+
+    tokens: tuple[str, ...]
+    grams: tuple[str, ...]
+    weight: float = 1.0
+
+    @property
+    def key(self) -> str:
+        """The longest token: the whole word, not its search-mode parts."""
+        return max(self.tokens, key=len)
+
+
+@dataclass(frozen=True)
+class Concept:
+    """One thing the asker said (a word, or an English phrase) and the ways a clause may say
+    it, the asker's own wording first. A clause scores with its best alternative, so ten
+    synonyms of one word never outweigh two different words of the question."""
+
+    alts: tuple[Alt, ...]
+    counts: bool = True  # whether a clause must say it (see PolicyIndex.coverage)
+
+
 @dataclass
 class Query:
     """A question as the index sees it."""
@@ -116,23 +148,24 @@ class Query:
     lang: str
     norm: str
     products: list[str] = field(default_factory=list)  # policy ids named in the question
-    words: dict[str, float] = field(default_factory=dict)  # jieba tokens → weight
-    grams: dict[str, float] = field(default_factory=dict)  # character bigrams → weight
-    # What the asker said, one entry per word or English phrase: the tokens that count as
-    # saying it in a clause (the word itself and its synonyms). Used to decide abstention.
-    concepts: list[frozenset[str]] = field(default_factory=list)
+    concepts: list[Concept] = field(default_factory=list)
     unknown: list[str] = field(default_factory=list)  # words neither the tables nor the corpus know
 
-
-def _add(bag: dict[str, float], tokens: list[str], weight: float) -> None:
-    for tok in tokens:
-        bag[tok] = bag.get(tok, 0.0) + weight
+    @property
+    def words(self) -> dict[str, float]:
+        """Every token of every alternative, with its largest weight."""
+        out: dict[str, float] = {}
+        for c in self.concepts:
+            for alt in c.alts:
+                for t in alt.tokens:
+                    out[t] = max(out.get(t, 0.0), alt.weight)
+        return out
 
 
 def analyze(question: str, vocab: Vocabulary, tokenizer: Tokenizer,
             names: dict[str, str], known: frozenset[str] | set[str]) -> Query:
-    """Turn a question into weighted tokens. `names` maps normalized product names to policy
-    ids; `known` is the index vocabulary (untranslated English words found there are kept)."""
+    """Turn a question into concepts. `names` maps normalized product names to policy ids;
+    `known` is the index vocabulary (untranslated words found there are kept)."""
     lang = detect_language(question)
     norm = normalize(question, taiwan=(lang == "zh-Hant"))
     plain = normalize(question)
@@ -145,40 +178,44 @@ def analyze(question: str, vocab: Vocabulary, tokenizer: Tokenizer,
             rest, plain = rest.replace(name, " "), plain.replace(name, " ")
     q = Query(question, lang, rest, products)
 
-    def synonyms_of(text: str) -> list[str]:
-        return [t for term in vocab.expand(text) for t in tokenizer.words(term)]
+    def alt(text: str, weight: float = 1.0) -> Alt | None:
+        tokens = tokenizer.words(text)
+        return Alt(tuple(tokens), tuple(bigrams(text)) or tuple(tokens), weight) if tokens else None
+
+    def concept(primary: list[str], others: list[str], counts: bool = True,
+                weight: float = 1.0) -> None:
+        alts = [a for a in (alt(t, weight) for t in primary) if a]
+        alts += [a for a in (alt(t, EXPANSION_WEIGHT) for t in others) if a]
+        if alts:
+            q.concepts.append(Concept(tuple(dict.fromkeys(alts)), counts))
 
     if lang == "en":
         found, left = vocab.translate(rest)
-        kept = [w for w in left if w in known and w not in tokenizer.stopwords]
-        q.unknown = [w for w in left if w not in known and not w.isdigit()
-                     and w not in tokenizer.stopwords]
-        for terms in found:
-            toks = [t for term in terms for t in tokenizer.words(term)]
-            _add(q.words, toks, 1.0)
-            _add(q.grams, [g for term in terms for g in bigrams(term)], 1.0)
-            q.concepts.append(frozenset(toks))
-        _add(q.words, kept, 1.0)
-        _add(q.grams, kept, 1.0)
-        q.concepts += [frozenset([w]) for w in kept]
-        extra = vocab.expand(" ".join(t for terms in found for t in terms))
-    else:
-        own = tokenizer.words(rest)
-        _add(q.words, own, 1.0)
-        _add(q.grams, bigrams(rest), 1.0)
-        extra = vocab.expand(rest)
-        if lang == "zh-Hant" and plain != rest:  # keep the literal reading too
-            extra += [t for t in tokenizer.words(plain) if t not in q.words]
-        latin = latin_words(rest)  # "app", "cookie", "ios" inside a Chinese question
-        for terms in vocab.translate(" ".join(latin))[0]:
-            extra += terms
-        for w in dict.fromkeys(own):
-            alt = {w, *synonyms_of(w)}
-            if w in latin:
-                alt.update(t for terms in vocab.translate(w)[0] for term in terms
-                           for t in tokenizer.words(term))
-            q.concepts.append(frozenset(alt))
-    for term in extra:
-        _add(q.words, tokenizer.words(term), EXPANSION_WEIGHT)
-        _add(q.grams, bigrams(term), EXPANSION_WEIGHT)
+        for terms, written in found:
+            literal = [w for w in written if w in known and w not in terms]  # "tls", "cookie"
+            concept(terms + literal, [s for t in terms for s in vocab.expand(t)])
+        for w in left:
+            if w in known and w not in tokenizer.stopwords:
+                concept([w], [])
+            elif not w.isdigit() and w not in tokenizer.stopwords:
+                q.unknown.append(w)
+        return q
+
+    own = tokenizer.cut(rest)
+    for trigger, targets in vocab.rules_in(rest):
+        # The words of the trigger (or that hold it, as 卖不卖 holds 卖) make one concept.
+        absorbed = [w for w in own if w in trigger or trigger in w]
+        own = [w for w in own if w not in absorbed]
+        holders = [w for w in absorbed if trigger in w and w != trigger]
+        concept(holders or [trigger], targets)
+    latin = set(latin_words(rest))
+    for w in own:
+        # "cookie", "app", "ios" inside a Chinese question also read as their translations
+        translated = [t for terms, _ in vocab.translate(w)[0] for t in terms] if w in latin else []
+        concept([w], translated)
+    if lang == "zh-Hant" and plain != rest:  # the literal reading too, as an optional extra
+        seen = set(q.words)
+        for w in tokenizer.cut(plain):
+            if w not in seen:
+                concept([w], [], counts=False, weight=EXPANSION_WEIGHT)
     return q

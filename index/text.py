@@ -107,6 +107,17 @@ class Tokenizer:
         return out
 
 
+    def cut(self, norm: str) -> list[str]:
+        """Distinct jieba words (precise mode) of normalized text, without stopwords: the
+        words a question is made of."""
+        out = []
+        for tok in self._jieba.cut(norm, HMM=True):
+            tok = tok.strip()
+            if tok and tok not in self.stopwords and _HAS_WORD.search(tok) and tok not in out:
+                out.append(tok)
+        return out
+
+
 def bigrams(norm: str) -> list[str]:
     """Character bigrams of each Chinese run (a lone character stands as itself), Latin words."""
     out = []

@@ -1,0 +1,135 @@
+"""The real `privacybot` console script, run as a subprocess."""
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from conftest import ROOT, settings_env_keys
+
+_NEXT_TO_PYTHON = Path(sys.executable).with_name("privacybot")
+EXE = str(_NEXT_TO_PYTHON) if _NEXT_TO_PYTHON.exists() else shutil.which("privacybot")
+GOOD_POLICY = ("示例隐私政策\n\n一、我们收集的信息\n我们会收集您的手机号码和电子邮件地址，用于注册账号和联系您。\n\n"
+               "二、注销账号\n您可以在设置页面中申请注销账号，我们将在十五个工作日内删除您的个人信息。\n")
+
+
+def env() -> dict[str, str]:
+    e = {k: v for k, v in os.environ.items() if k not in settings_env_keys()}
+    e["PYTHONIOENCODING"] = "utf-8"
+    return e
+
+
+def run(*args: str) -> subprocess.CompletedProcess:
+    assert EXE, "privacybot console script not found"
+    return subprocess.run([EXE, *args], capture_output=True, text=True, encoding="utf-8",
+                          timeout=120, env=env(), cwd=ROOT)
+
+
+def assert_clean_failure(p: subprocess.CompletedProcess, *words: str) -> None:
+    assert p.returncode != 0
+    assert "Traceback" not in p.stderr and p.stderr.strip()
+    for word in words:
+        assert word in p.stderr
+
+
+@pytest.mark.parametrize("args", [[], ["serve"], ["ask"], ["index"]], ids=["main", "serve", "ask", "index"])
+def test_help(args):
+    p = run(*args, "--help")
+    assert p.returncode == 0
+    assert p.stdout.startswith(f"usage: privacybot {' '.join(args)}".rstrip())
+
+
+def test_ask_json_has_the_shape_of_the_api_reply(client):
+    p = run("ask", "怎么注销账号？", "--json")
+    assert p.returncode == 0, p.stderr
+    cli = json.loads(p.stdout)
+    api = client.post("/api/v1/ask", json={"question": "怎么注销账号？"}).json()
+    assert {"question", "answered", "message", "answers"} <= cli.keys()
+    assert cli.keys() == api.keys()
+    assert cli["answered"] is True
+    assert cli["answers"][0].keys() == api["answers"][0].keys()
+
+
+def test_ask_top_k_1():
+    p = run("ask", "怎么注销账号？", "--json", "--top-k", "1")
+    assert p.returncode == 0, p.stderr
+    assert len(json.loads(p.stdout)["answers"]) == 1
+
+
+def test_ask_unknown_policy_fails_naming_it():
+    assert_clean_failure(run("ask", "怎么注销账号？", "--policy", "nope"), "nope")
+
+
+@pytest.mark.parametrize("question", ["", "   "], ids=["empty", "spaces"])
+def test_ask_empty_question_fails_clearly(question):
+    assert_clean_failure(run("ask", question), "question")
+
+
+def test_index_prints_a_line_per_policy_and_a_total(policy_index):
+    p = run("index")
+    assert p.returncode == 0, p.stderr
+    lines = p.stdout.splitlines()
+    for pid in policy_index.policies:
+        assert any(line.split()[0] == pid for line in lines), pid
+    assert re.match(rf"{len(policy_index.policies)} policies\b", lines[-1])
+
+
+def test_index_missing_folder_fails_clearly():
+    assert_clean_failure(run("index", "/nonexistent"), "/nonexistent")
+
+
+def test_index_skips_bad_files_with_a_warning_naming_them(tmp_path):
+    (tmp_path / "empty.md").write_text("", encoding="utf-8")
+    (tmp_path / "latin1.txt").write_bytes("隐私政策".encode("gb18030") + b"\xff\xfe")
+    (tmp_path / "good.txt").write_text(GOOD_POLICY, encoding="utf-8")
+    p = run("index", str(tmp_path))
+    assert p.returncode == 0, p.stderr
+    assert re.search(r"^good\s", p.stdout, re.M) and re.search(r"^1 polic", p.stdout, re.M)
+    assert "empty.md" in p.stderr and "latin1.txt" in p.stderr
+
+
+def test_index_empty_folder_fails_clearly(tmp_path):
+    assert_clean_failure(run("index", str(tmp_path)), str(tmp_path))
+
+
+def test_serve_without_policies_fails_clearly(tmp_path, free_port):
+    (tmp_path / "notes.md").write_text("", encoding="utf-8")
+    p = run("serve", "--port", str(free_port), "--corpus", str(tmp_path))
+    assert_clean_failure(p, str(tmp_path))
+
+
+def test_serve_starts_and_answers(tmp_path, free_port):
+    url = f"http://127.0.0.1:{free_port}"
+    with open(tmp_path / "stderr.txt", "w+", encoding="utf-8") as err:
+        proc = subprocess.Popen([EXE, "serve", "--host", "127.0.0.1", "--port", str(free_port)],
+                                stdout=subprocess.DEVNULL, stderr=err, env=env(), cwd=ROOT)
+        try:
+            with httpx.Client(base_url=url, trust_env=False, timeout=30) as c:
+                deadline = time.monotonic() + 60
+                while True:
+                    assert proc.poll() is None, "privacybot serve exited"
+                    try:
+                        if c.get("/healthz").status_code == 200:
+                            break
+                    except httpx.TransportError:
+                        pass
+                    assert time.monotonic() < deadline, "no /healthz answer within 60 s"
+                    time.sleep(0.2)
+                r = c.post("/api/v1/ask", json={"question": "怎么注销账号？"})
+            assert r.status_code == 200 and r.json()["answered"] is True
+            assert r.json()["answers"][0]["url"].startswith(url + "/policies/")
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
