@@ -107,23 +107,57 @@ def html_to_text(html: str) -> str:
     return "\n\n".join(lines)
 
 
+_PRONOUNS = {"我们", "我司", "本公司", "公司", "您", "用户", "本应用", "本产品", "本平台", "本政策", "产品"}
+
+
 def _guess_title(text: str, fallback: str) -> str:
-    for line in text.splitlines()[:40]:
+    """The first short line naming a privacy policy, preferring one that names a product
+    ("盟畅云会议隐私政策" over a menu's "隐私条款"), or a page title's "隐私条款 - 盟畅云会议"."""
+    candidates = []
+    for line in text.splitlines()[:60]:
         s = line.strip().lstrip("#").strip()
-        if s and len(s) <= 40 and _TITLE_HINT.search(s) and " - " not in s and "|" not in s:
+        if s and len(s) <= 60 and _TITLE_HINT.search(s) and not re.search(r"[。，；：！？,;!?]", s):
+            candidates.append(s)
+    for s in candidates:
+        if len(s) <= 40 and " - " not in s and "|" not in s and _TITLE_HINT.sub("", s).strip(" 《》-—:："):
             return s
-    return fallback
+    for s in candidates:
+        if " - " in s:  # a web page's title: "隐私条款 - 盟畅云会议"
+            parts = [p.strip() for p in s.split(" - ")]
+            named = [p for p in parts if not _TITLE_HINT.fullmatch(p) and len(p) <= 20]
+            if named and any(_TITLE_HINT.fullmatch(p) for p in parts):
+                return f"{named[0]}{_TITLE_HINT.search(s).group(0)}"
+    return candidates[0] if candidates and len(candidates[0]) <= 40 else fallback
 
 
 def _guess_product(title: str, text: str, fallback: str) -> str:
     product = _TITLE_HINT.sub("", title).strip(" 《》-—:：")
     if product:
         return product
-    m = re.search(r"[《“\"]([^《》“”\"]{2,20}?)(?:隐私政策|隐私条款|服务条款|》|”)", text)
-    if m and not _TITLE_HINT.search(m.group(1)):
-        return m.group(1).strip("(（“")
+    for m in re.finditer(r"[《“\"]([^《》“”\"]{2,20}?)(?:隐私政策|隐私条款|服务条款|》|”)", text[:5000]):
+        name = m.group(1).strip("(（“ ")
+        if name not in _PRONOUNS and not _TITLE_HINT.search(name):
+            return name
     m = re.search(r"[(（“]+([A-Za-z0-9\u4e00-\u9fff]{2,20})[)）”]", text[:2000])
     return m.group(1) if m else fallback
+
+
+def _guess_language(text: str) -> str:
+    cjk = len(re.findall(r"[\u4e00-\u9fff]", text))
+    latin = len(re.findall(r"[A-Za-z]", text))
+    return "en" if latin > 4 * cjk else "zh"
+
+
+def _derived_aliases(product: str) -> list[str]:
+    """Other names a question may use: the Latin part of a mixed name ("vymeet" of
+    "vymeet云会议") and the name without a generic suffix ("星云笔记" of "星云笔记App")."""
+    out = []
+    if not product.isascii():
+        out += re.findall(r"[A-Za-z][A-Za-z0-9]{2,}", product)
+    short = re.sub(r"(?i)(app|应用|软件|平台|客户端|服务)$", "", product).strip()
+    if short and short != product and len(short) >= 2:
+        out.append(short)
+    return out
 
 
 def guess_date(text: str) -> str | None:
@@ -156,15 +190,19 @@ def load_policy(path: Path) -> Policy:
     pid = slug(str(meta.get("id") or path.stem))
     title = str(meta.get("title") or _guess_title(text, pid))
     product = str(meta.get("product") or _guess_product(title, text, pid))
+    if _TITLE_HINT.fullmatch(title) and product != pid:
+        title = product + title  # a bare "隐私政策" says nothing in a list of policies
     source_url = meta.get("source_url") or None
     if source_url and not re.match(r"https?://", str(source_url), re.I):
         log.warning("%s: ignoring source_url %r (not an http(s) address)", path, source_url)
         source_url = None
     updated = meta.get("updated")
     updated = updated.isoformat() if isinstance(updated, dt.date) else (str(updated) if updated else guess_date(text))
+    aliases = _as_list(meta.get("aliases")) if "aliases" in meta else _derived_aliases(product)
     policy = Policy(
-        id=pid, title=title, product=product, aliases=_as_list(meta.get("aliases")),
-        company=meta.get("company"), updated=updated, language=str(meta.get("language") or "zh"),
+        id=pid, title=title, product=product, aliases=aliases,
+        company=meta.get("company"), updated=updated,
+        language=str(meta.get("language") or _guess_language(text)),
         source_url=source_url, path=str(path),
         clauses=split_clauses(text, title),
     )

@@ -27,9 +27,11 @@ HEADING_WEIGHT = 0.5
 RERANK = 50
 COORD_FLOOR = 0.5
 # Abstention: the best clause must cover this share of the question's own words (by idf)…
-MIN_COVERAGE = 0.34
+MIN_COVERAGE = 0.40
 # …and score at least this much.
-MIN_SCORE = 4.0
+MIN_SCORE = 3.0
+# An off-topic cue word (vocab/offtopic.txt) counts as this many unsaid words in coverage.
+OFFTOPIC_CUE = 2
 # Answers after the first are kept only when they score this share of the first.
 RELATIVE_CUTOFF = 0.35
 
@@ -82,11 +84,19 @@ class PolicyIndex:
         return analyze(question, self.vocab, self.tokenizer, self._names, self._known)
 
     def _alt_scores(self, alt: Alt) -> np.ndarray:
-        """One alternative's score in every clause: its tokens and bigrams add up."""
-        toks = list(alt.tokens)
-        return alt.weight * (self.words.get_scores(toks)
-                             + BIGRAM_WEIGHT * self.grams.get_scores(list(alt.grams))
-                             + HEADING_WEIGHT * self.heads.get_scores(toks))
+        """One alternative's score in every clause. Its words add up, scaled by the share of
+        them the clause has (a clause with 权限 alone is not a match for 读写权限); its bigrams
+        count as their mean, so a long word weighs no more than a short one."""
+        words = np.zeros(len(self.entries))
+        present = np.zeros(len(self.entries))
+        for tok in alt.tokens:
+            s = self.words.get_scores([tok])
+            words += s
+            present += s > 0
+        words *= present / len(alt.tokens)
+        grams = self.grams.get_scores(list(alt.grams)) / max(1, len(alt.grams))
+        heads = self.heads.get_scores(list(alt.tokens))
+        return alt.weight * (words + BIGRAM_WEIGHT * grams + HEADING_WEIGHT * heads)
 
     def _scores(self, q: Query) -> np.ndarray:
         """Σ over the question's concepts of the best alternative's score in each clause."""
@@ -124,7 +134,7 @@ class PolicyIndex:
         top_idf = math.log(len(self.entries) + 1.0)
         have = set(self._clause_tokens(row))
         text = self._texts[row]
-        total = top_idf * len(q.unknown)
+        total = top_idf * (len(q.unknown) + OFFTOPIC_CUE * len(q.cues))
         matched = 0.0
         for concept in q.concepts:
             if not concept.counts:

@@ -13,6 +13,7 @@ from functools import lru_cache
 from .text import Tokenizer, bigrams, cjk_chars, is_traditional, latin_words, normalize, read_lines
 
 EXPANSION_WEIGHT = 0.6  # a synonym counts a little less than the word the asker used
+GENERIC_WEIGHT = 0.3  # words that only name the product ("the app") count little
 _EN_WORD = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
 
 
@@ -40,6 +41,8 @@ class Vocabulary:
     en_max: int
     en_stop: frozenset[str]
     zh_rules: list[tuple[str, list[str]]]  # (trigger, terms it adds)
+    generic: frozenset[str] = frozenset()  # stemmed English and normalized Chinese words
+    offtopic: tuple[str, ...] = ()  # cue words of questions policies never answer
 
     @classmethod
     def load(cls) -> "Vocabulary":
@@ -65,7 +68,17 @@ class Vocabulary:
             else:
                 rules.extend((s, [t for t in sources if t != s]) for s in sources)
         rules.sort(key=lambda r: len(r[0]), reverse=True)
-        return cls(dict(phrases), max((len(k) for k in phrases), default=1), stop, rules)
+        generic = frozenset(g for w in read_lines("generic.txt")
+                            for g in ([normalize(w)] + stem_words(w)))
+        offtopic = tuple(dict.fromkeys(g for w in read_lines("offtopic.txt")
+                                       for g in ([normalize(w)] + stem_words(w))))
+        return cls(dict(phrases), max((len(k) for k in phrases), default=1), stop, rules, generic,
+                   offtopic)
+
+    def offtopic_cues(self, norm: str) -> list[str]:
+        """Cue words of off-topic questions in `norm` (Chinese by substring, English by stem)."""
+        stems = set(stem_words(norm))
+        return [c for c in self.offtopic if (c in norm if not c.isascii() else c in stems)]
 
     def translate(self, question: str) -> tuple[list[tuple[list[str], list[str]]], list[str]]:
         """For each English phrase found in the question, (its Chinese terms, its words as
@@ -150,6 +163,7 @@ class Query:
     products: list[str] = field(default_factory=list)  # policy ids named in the question
     concepts: list[Concept] = field(default_factory=list)
     unknown: list[str] = field(default_factory=list)  # words neither the tables nor the corpus know
+    cues: list[str] = field(default_factory=list)  # off-topic cue words (vocab/offtopic.txt)
 
     @property
     def words(self) -> dict[str, float]:
@@ -177,9 +191,15 @@ def analyze(question: str, vocab: Vocabulary, tokenizer: Tokenizer,
                 products.append(names[name])
             rest, plain = rest.replace(name, " "), plain.replace(name, " ")
     q = Query(question, lang, rest, products)
+    q.cues = vocab.offtopic_cues(rest)
 
     def alt(text: str, weight: float = 1.0) -> Alt | None:
-        tokens = tokenizer.words(text)
+        # Whole words (search-mode parts would count a long word many times), except a word
+        # the policies never use, which stands for its parts (公司地址 → 公司 地址).
+        tokens = []
+        for word in tokenizer.cut(text):
+            parts = [p for p in tokenizer.words(word) if p != word and p in known]
+            tokens += [word] if word in known or not parts else parts
         return Alt(tuple(tokens), tuple(bigrams(text)) or tuple(tokens), weight) if tokens else None
 
     def concept(primary: list[str], others: list[str], counts: bool = True,
@@ -190,6 +210,10 @@ def analyze(question: str, vocab: Vocabulary, tokenizer: Tokenizer,
             q.concepts.append(Concept(tuple(dict.fromkeys(alts)), counts))
 
     if lang == "en":
+        generic = [w for w in en_words(rest) if w in vocab.generic or stem_words(w)[0] in vocab.generic]
+        for w in dict.fromkeys(generic):
+            concept([normalize(w)], [], counts=False, weight=GENERIC_WEIGHT)
+        rest = " ".join(w for w in en_words(rest) if w not in generic)
         found, left = vocab.translate(rest)
         for terms, written in found:
             literal = [w for w in written if w in known and w not in terms]  # "tls", "cookie"
@@ -205,10 +229,15 @@ def analyze(question: str, vocab: Vocabulary, tokenizer: Tokenizer,
     for trigger, targets in vocab.rules_in(rest):
         # The words of the trigger (or that hold it, as 卖不卖 holds 卖) make one concept.
         absorbed = [w for w in own if w in trigger or trigger in w]
-        own = [w for w in own if w not in absorbed]
         holders = [w for w in absorbed if trigger in w and w != trigger]
+        if holders and all(h in known for h in holders):
+            continue  # a longer word the policies use (小米推送 holds 推送): it speaks for itself
+        own = [w for w in own if w not in absorbed]
         concept(holders or [trigger], targets)
     latin = set(latin_words(rest))
+    for w in [w for w in own if w in vocab.generic]:
+        concept([w], [], counts=False, weight=GENERIC_WEIGHT)
+    own = [w for w in own if w not in vocab.generic]
     for w in own:
         # "cookie", "app", "ios" inside a Chinese question also read as their translations
         translated = [t for terms, _ in vocab.translate(w)[0] for t in terms] if w in latin else []
