@@ -69,7 +69,7 @@ class PolicyIndex:
         self.grams = BM25([bigrams(t) for t in texts])
         self.heads = BM25([self.tokenizer.words(h) for h in heads])
         self._policy_of = np.array([p.id for p, _ in self.entries])
-        self._known = frozenset(self.words.vocab) | frozenset(self.grams.vocab)
+        self._known = frozenset(self.words.vocab)
         self.build_seconds = time.perf_counter() - t0
         log.info("indexed %d clauses of %d policies in %.2f s", len(self.entries),
                  len(policies), self.build_seconds)

@@ -181,8 +181,11 @@ def analyze(question: str, vocab: Vocabulary, tokenizer: Tokenizer,
     """Turn a question into concepts. `names` maps normalized product names to policy ids;
     `known` is the index vocabulary (untranslated words found there are kept)."""
     lang = detect_language(question)
-    norm = normalize(question, taiwan=(lang == "zh-Hant"))
-    plain = normalize(question)
+    # Traditional questions are read character by character (t2s); the Taiwan-wording reading
+    # (tw2sp: 軟體→软件, 資料→数据) only adds optional words, because its phrase table also
+    # rewrites 登出 (log out) as 注销, which here means closing the account.
+    norm = normalize(question)
+    plain = normalize(question, taiwan=True) if lang == "zh-Hant" else norm
     products: list[str] = []
     rest = norm
     for name in sorted(names, key=len, reverse=True):
@@ -226,6 +229,13 @@ def analyze(question: str, vocab: Vocabulary, tokenizer: Tokenizer,
         return q
 
     own = tokenizer.cut(rest)
+    for w in [w for w in own if w not in known and len(w) >= 2]:
+        # A word the policies never use that is part of one product's name ("盟畅" of
+        # "盟畅云会议", when no alias says so) names that product.
+        owners = {pid for name, pid in names.items() if w in name}
+        if len(owners) == 1:
+            own.remove(w)
+            q.products += [pid for pid in owners if pid not in q.products]
     for trigger, targets in vocab.rules_in(rest):
         # The words of the trigger (or that hold it, as 卖不卖 holds 卖) make one concept.
         absorbed = [w for w in own if w in trigger or trigger in w]
@@ -242,7 +252,7 @@ def analyze(question: str, vocab: Vocabulary, tokenizer: Tokenizer,
         # "cookie", "app", "ios" inside a Chinese question also read as their translations
         translated = [t for terms, _ in vocab.translate(w)[0] for t in terms] if w in latin else []
         concept([w], translated)
-    if lang == "zh-Hant" and plain != rest:  # the literal reading too, as an optional extra
+    if lang == "zh-Hant" and plain != rest:  # the Taiwan-wording reading, as an optional extra
         seen = set(q.words)
         for w in tokenizer.cut(plain):
             if w not in seen:

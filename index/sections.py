@@ -188,6 +188,20 @@ def _unnumbered_heading(lines: list[_Line], i: int, uses_gaps: bool) -> bool:
     return not (prev and (_is_short_title(prev) or _is_kv(prev)))
 
 
+LABEL_LEVEL = 40  # below every numbered level: the next heading of any kind ends it
+
+
+def _list_label(lines: list[_Line], i: int) -> bool:
+    """A short label ending in a colon ("相关定义：") followed by at least two key：value lines."""
+    text = lines[i].text
+    if not text.endswith(("：", ":")) or len(text) > 16 or _SENTENCE_PUNCT.search(text[:-1]):
+        return False
+    if _BARE_MARKER.match(text.split(" ")[0]):
+        return False
+    following = [ln.text for ln in lines[i + 1:i + 3]]
+    return len(following) == 2 and all(_is_kv(t) for t in following)
+
+
 def _anchor_hash(title: str) -> str:
     return "s-" + hashlib.sha1(title.encode("utf-8")).hexdigest()[:8]
 
@@ -258,6 +272,9 @@ def split_clauses(text: str, title: str = "") -> list[Clause]:
             nodes.append(_Node(level, head, number, hint))
         elif not explicit and _unnumbered_heading(lines, i, uses_gaps):
             nodes.append(_Node(top_level, ln.text, None, ""))
+        elif _list_label(lines, i) and nodes[-1].body:
+            # "相关定义：" above key：value lines, inside a longer text: a clause of its own
+            nodes.append(_Node(LABEL_LEVEL, ln.text, None, ""))
         else:
             nodes[-1].body.append(ln.text)
 

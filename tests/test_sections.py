@@ -133,3 +133,11 @@ def test_html_policy(tmp_path):
 @pytest.mark.parametrize("text,value", [("一", 1), ("十", 10), ("十二", 12), ("二十三", 23), ("7", 7)])
 def test_cn_number(text, value):
     assert cn_number(text) == value
+
+
+def test_label_above_key_value_lines_starts_a_clause(corpus):
+    """"相关定义：" and its definitions are a clause of their own, not the tail of 概要."""
+    clauses = {c.path: c for c in corpus["mcmeet"].clauses}
+    defs = clauses[("概要", "相关定义：")]
+    assert defs.text.startswith("相关定义：\n个人用户：")
+    assert "最近更新日期" in clauses[("概要",)].text and "个人用户：" not in clauses[("概要",)].text
