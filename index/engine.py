@@ -64,8 +64,10 @@ class PolicyIndex:
             (p, c) for p in policies for c in p.clauses if c.answerable]
         texts = [normalize(c.text) for _, c in self.entries]
         heads = [normalize(" ".join(c.path)) for _, c in self.entries]
-        self._texts = texts
-        self.words = BM25([self.tokenizer.words(" ".join([t, *entity_words(t)])) for t in texts])
+        word_docs = [self.tokenizer.words(" ".join([t, *entity_words(t)])) for t in texts]
+        self.words = BM25(word_docs)
+        self._texts = texts  # normalized, for coverage
+        self._token_sets = [frozenset(d) for d in word_docs]
         self.grams = BM25([bigrams(t) for t in texts])
         self.heads = BM25([self.tokenizer.words(h) for h in heads])
         self._policy_of = np.array([p.id for p, _ in self.entries])
@@ -132,8 +134,7 @@ class PolicyIndex:
         """Share of what the asker said (weighted by idf) that the clause says too, in the
         asker's words or an alternative; a word the corpus never uses counts as missing."""
         top_idf = math.log(len(self.entries) + 1.0)
-        have = set(self._clause_tokens(row))
-        text = self._texts[row]
+        have, text = self._token_sets[row], self._texts[row]
         total = top_idf * (len(q.unknown) + OFFTOPIC_CUE * len(q.cues))
         matched = 0.0
         for concept in q.concepts:
@@ -147,13 +148,6 @@ class PolicyIndex:
             if any(k in have or k in text for k in keys):
                 matched += idf
         return matched / total if total else 0.0
-
-    def _clause_tokens(self, i: int) -> list[str]:
-        col = self.words.matrix.getcol(i)
-        inv = getattr(self, "_inv_vocab", None)
-        if inv is None:
-            inv = self._inv_vocab = {v: k for k, v in self.words.vocab.items()}
-        return [inv[r] for r in col.nonzero()[0]]
 
     def ask(self, question: str, policy_id: str | None = None, top_k: int = 3,
             lang: str | None = None, base_url: str = "") -> Reply:
