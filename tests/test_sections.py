@@ -141,3 +141,21 @@ def test_label_above_key_value_lines_starts_a_clause(corpus):
     defs = clauses[("概要", "相关定义：")]
     assert defs.text.startswith("相关定义：\n个人用户：")
     assert "最近更新日期" in clauses[("概要",)].text and "个人用户：" not in clauses[("概要",)].text
+
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+_PIECES = st.sampled_from(["一、", "（二）", "第三条", "1.2", "5.6.1", "1)", "·", "：", "。", "\n", "\n\n",
+                           "个人信息", "注销账号", "a", "Z9", " ", "推荐", "相关定义：", "名称：值"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_PIECES, max_size=80).map("".join) | st.text(max_size=300))
+def test_sectioner_keeps_every_character_and_the_size_limit(text):
+    """Whatever the input, clauses keep all its text, in order, each within the limit."""
+    text = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#"))
+    clauses = split_clauses(text, "")
+    squash = lambda s: re.sub(r"\s+", "", s)  # noqa: E731
+    assert squash("".join(c.text for c in clauses)) == squash(text)
+    assert all(len(c.text) <= MAX_CHARS for c in clauses)
+    assert len({c.anchor for c in clauses}) == len(clauses)
