@@ -1,4 +1,4 @@
-"""FastAPI app: the JSON API of ../shared/CONTRACT.md, policy pages and the demo page."""
+"""FastAPI app: the JSON API of ../shared/CONTRACT.md, the widget, policy pages, demo and admin."""
 from __future__ import annotations
 
 import logging
@@ -9,19 +9,24 @@ from typing import Literal
 
 from fastapi import FastAPI, HTTPException, Query, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, Field, field_validator
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from index import PolicyIndex
+from index import Answer, PolicyIndex
+from index.answer import EXAMPLES
 
+from . import admin
 from .settings import Settings
+from .store import REASONS, Store, StoreError
 
 log = logging.getLogger("privacybot.api")
 HERE = Path(__file__).resolve().parent
 MAX_QUESTION = 500
+CHANNEL = r"^[a-z][a-z0-9_-]{0,31}$"
 
 
 class AskRequest(BaseModel):
@@ -32,6 +37,9 @@ class AskRequest(BaseModel):
                        description="How many clauses to return (1 to 10).")
     lang: Literal["zh", "en", "zh-Hant"] | None = Field(
         None, description="Reply language; default: the question's own.")
+    channel: str | None = Field(None, pattern=CHANNEL, description=(
+        "Where the question comes from, for the question log (`widget`, `api`, …); "
+        "default `api`."))
 
     @field_validator("question")
     @classmethod
@@ -44,25 +52,35 @@ class AskRequest(BaseModel):
         return v
 
 
-class AnswerOut(BaseModel):
-    policy_id: str
-    policy_title: str
-    product: str
-    section_id: str
-    heading: str
-    quote: str
-    url: str
-    source_url: str | None
-    updated: str | None
-    score: float
-
-
 class AskReply(BaseModel):
+    id: str | None = Field(None, description="Id of the logged question, for feedback.")
     question: str
     answered: bool
     message: str
     lang: str
-    answers: list[AnswerOut]
+    answers: list[Answer]
+
+
+class FeedbackRequest(BaseModel):
+    question_id: str | None = Field(None, max_length=64, description="`id` of the ask reply.")
+    vote: Literal["up", "down"]
+    reason: Literal[REASONS] | None = Field(None, description="Why 👎 (optional).")
+    comment: str | None = Field(None, max_length=1000)
+    question: str | None = Field(None, max_length=2000)
+    policy_id: str | None = Field(None, max_length=200, description="The answer shown.")
+    section_id: str | None = Field(None, max_length=200)
+    url: str | None = Field(None, max_length=2000)
+    quote: str | None = Field(None, max_length=5000)
+    channel: str | None = Field(None, pattern=CHANNEL)
+
+
+class FeedbackReply(BaseModel):
+    id: str
+
+
+class Suggestions(BaseModel):
+    lang: str
+    questions: list[str]
 
 
 class PolicyOut(BaseModel):
@@ -91,21 +109,41 @@ def _readable(exc: RequestValidationError) -> str:
     return "; ".join(parts) or "invalid request"
 
 
-def create_app(settings: Settings | None = None, index: PolicyIndex | None = None) -> FastAPI:
-    """The web app; loads the corpus at start unless an index is given (tests share one)."""
+def client_of(request: Request) -> str:
+    """What identifies a client for the log; the store keeps only its HMAC."""
+    host = request.client.host if request.client else ""
+    return f"{host}|{request.headers.get('user-agent', '')}"
+
+
+def create_app(settings: Settings | None = None, index: PolicyIndex | None = None,
+               store: Store | None = None) -> FastAPI:
+    """The web app; loads the corpus and opens the log at start unless given (tests share them)."""
     settings = settings or Settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         if app.state.index is None:
             app.state.index = PolicyIndex.from_folder(settings.corpus)
-        yield
+        own_store = app.state.store is None
+        if own_store:
+            app.state.store = Store(settings.database_url, hash_secret=settings.hash_secret,
+                                    retention_days=settings.retention_days)
+        try:
+            yield
+        finally:
+            if own_store:
+                app.state.store.close()
 
     app = FastAPI(title="privacybot", version="1.0.0", lifespan=lifespan,
                   description="Answers questions about privacy policies by quoting the clause "
                               "that answers them, with a link to it.")
     app.state.index = index
+    app.state.store = store
     app.state.settings = settings
+    # Public endpoints are called from help centers' own sites; no cookies are involved.
+    app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origin_list,
+                       allow_methods=["GET", "POST"], allow_headers=["Content-Type"],
+                       expose_headers=["Retry-After"], max_age=600)
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
 
@@ -141,8 +179,39 @@ def create_app(settings: Settings | None = None, index: PolicyIndex | None = Non
                                      f"known: {', '.join(index.policies)}")
         t0 = time.perf_counter()
         reply = index.ask(body.question, body.policy_id, body.top_k, body.lang, base_url(request))
-        log.info("ask answered=%s ms=%.1f", reply.answered, 1000 * (time.perf_counter() - t0))
-        return reply.to_dict()
+        ms = 1000 * (time.perf_counter() - t0)
+        out = reply.to_dict()
+        out["id"] = request.app.state.store.log_question(
+            question=body.question, reply=out, channel=body.channel or "api", latency_ms=ms,
+            client=client_of(request))
+        log.info("ask answered=%s ms=%.1f", reply.answered, ms)
+        return out
+
+    @app.post("/api/v1/feedback", response_model=FeedbackReply, status_code=201, tags=["api"],
+              responses={422: {"description": "Invalid request"},
+                         503: {"description": "The log database is unavailable"}})
+    def post_feedback(body: FeedbackRequest, request: Request) -> dict:
+        """Store 👍/👎 on a reply, with the question and the answer that was shown."""
+        fields = body.model_dump(exclude={"channel"})
+        try:
+            fid = request.app.state.store.add_feedback(**fields, channel=body.channel or "api",
+                                                       client=client_of(request))
+        except StoreError:
+            raise HTTPException(503, "feedback could not be stored right now; try again later",
+                                headers={"Retry-After": "30"})
+        return {"id": fid}
+
+    @app.get("/api/v1/suggestions", response_model=Suggestions, tags=["api"])
+    def suggestions(request: Request, lang: Literal["zh", "en", "zh-Hant"] = "zh",
+                    policy_id: str | None = Query(None, max_length=200)) -> dict:
+        """Example questions to offer (the widget shows them as chips)."""
+        return {"lang": lang, "questions": EXAMPLES["en" if lang == "en" else "zh"]}
+
+    @app.get("/widget.js", tags=["pages"], response_class=FileResponse)
+    def widget_js():
+        """The chat widget: `<script src="https://BOT-HOST/widget.js" defer></script>`."""
+        return FileResponse(HERE / "static" / "widget.js", media_type="text/javascript",
+                            headers={"Cache-Control": "public, max-age=300"})
 
     @app.get("/api/v1/policies", response_model=list[PolicyOut], tags=["api"])
     def policies(request: Request) -> list[dict]:
@@ -174,12 +243,17 @@ def create_app(settings: Settings | None = None, index: PolicyIndex | None = Non
             if len(q) > MAX_QUESTION:
                 error = f"问题超过 {MAX_QUESTION} 个字符 / question longer than {MAX_QUESTION} characters"
             else:
+                t0 = time.perf_counter()
                 reply = index.ask(q, policy if policy in index.policies else None,
                                   3, None, base_url(request))
+                request.app.state.store.log_question(
+                    question=q, reply=reply.to_dict(), channel="web",
+                    latency_ms=1000 * (time.perf_counter() - t0), client=client_of(request))
         return templates.TemplateResponse(request, "home.html", {
             "policies": list(index.policies.values()), "q": q, "reply": reply, "error": error,
             "examples": ["怎么注销账号？", "How do I delete my account?", "如何註銷帳號？",
                          "会收集我的位置信息吗？", "Does vymeet sell my data?",
                          "盟畅的联系邮箱是什么？"]})
 
+    admin.mount(app, settings, templates)
     return app

@@ -1,4 +1,4 @@
-"""Command line: `privacybot serve | ask | index`."""
+"""Command line: `privacybot serve | ask | index | report`."""
 from __future__ import annotations
 
 import argparse
@@ -11,6 +11,7 @@ from pathlib import Path
 from index import CorpusError, PolicyIndex, load_corpus
 
 from .settings import Settings
+from .store import Store, safe_url
 
 
 def _index(corpus: Path | None) -> PolicyIndex:
@@ -27,11 +28,32 @@ def cmd_serve(args: argparse.Namespace) -> int:
                                    ("port", args.port)) if v is not None}
     settings = Settings(**overrides)
     index = PolicyIndex.from_folder(settings.corpus)  # fail here, clearly, not in a worker
-    app = create_app(settings, index)
-    print(f"privacybot: {len(index.policies)} policies, {len(index.entries)} clauses; "
+    store = _open_store(settings.database_url, settings)
+    if store is None:
+        return 1
+    app = create_app(settings, index, store)
+    print(f"privacybot: {len(index.policies)} policies, {len(index.entries)} clauses, "
+          f"log in {safe_url(settings.database_url)}; "
           f"serving on http://{settings.host}:{settings.port}/", file=sys.stderr)
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level)
+    try:
+        uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level)
+    finally:
+        store.close()
     return 0
+
+
+def _open_store(url: str, settings: Settings, **kw) -> "Store | None":
+    """The log store, or None after a clear message when the URL cannot be used at all.
+
+    An unreachable database is not an error here: answers are served and rows are retried."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    try:
+        return Store(url, hash_secret=settings.hash_secret,
+                     retention_days=settings.retention_days, **kw)
+    except (SQLAlchemyError, ImportError, ValueError) as e:
+        print(f"privacybot: cannot use the log database {safe_url(url)}: {e}", file=sys.stderr)
+        return None
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
@@ -48,7 +70,8 @@ def cmd_ask(args: argparse.Namespace) -> int:
     reply = index.ask(question, args.policy, args.top_k, args.lang,
                       Settings().public_base_url or "http://127.0.0.1:8000")
     if args.json:
-        print(json.dumps(reply.to_dict(), ensure_ascii=False, indent=2))
+        # The API's reply; "id" is null because the terminal's questions are not logged.
+        print(json.dumps({"id": None, **reply.to_dict()}, ensure_ascii=False, indent=2))
     else:
         print(reply.message)
     return 0
@@ -65,6 +88,54 @@ def cmd_index(args: argparse.Namespace) -> int:
         print(f"{p.id:<16} {n:>5} clauses  {p.updated or '-':<10}  {p.title}")
     print(f"{len(policies)} policies, {len(index.entries)} clauses, "
           f"{len(index.words.vocab)} terms, built in {time.perf_counter() - t0:.2f} s")
+    return 0
+
+
+def format_report(r: dict) -> str:
+    """The report as plain text for a terminal."""
+    t = r["totals"]
+    ratio = f" ({t['answered_ratio']:.0%})" if t["answered_ratio"] is not None else ""
+    lines = [f"Last {r['days']} days (since {r['since']}): {t['questions']} questions, "
+             f"{t['answered']} answered{ratio}, {t['unanswered']} unanswered; "
+             f"feedback {t['feedback_up']} 👍 / {t['feedback_down']} 👎", ""]
+    lines.append("Top unanswered questions:")
+    lines += [f"  {u['count']:>5}×  {u['question']}   (last {u['last_asked']})"
+              for u in r["unanswered"]] or ["  (none)"]
+    lines += ["", "Clauses with most 👎:"]
+    for c in r["downvoted"]:
+        reasons = ", ".join(f"{k} {v}" for k, v in c["reasons"].items())
+        lines.append(f"  {c['down']:>5}👎 {c['up']:>4}👍  {c['policy_id']} {c['section_id']}"
+                     f"  {reasons}")
+        if c["quote"]:
+            lines.append(f"         {c['quote'][:60]}")
+    if not r["downvoted"]:
+        lines.append("  (none)")
+    lines += ["", "Per day and channel:"]
+    lines += [f"  {d['day']}  {d['channel']:<10} {d['questions']:>6} questions, "
+              f"{d['answered']:>6} answered" for d in r["per_day"]] or ["  (none)"]
+    return "\n".join(lines)
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    """Show what was asked, what went unanswered and which clauses got 👎."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    settings = Settings()
+    url = args.database or settings.database_url
+    store = _open_store(url, settings, writer=False)
+    if store is None:
+        return 1
+    try:
+        report = store.report(days=args.days, top=args.top)
+    except SQLAlchemyError as e:
+        print(f"privacybot: cannot read the log database {safe_url(url)}: "
+              f"{e.__class__.__name__}", file=sys.stderr)
+        return 1
+    store.close()
+    if args.json:
+        print(json.dumps(report, ensure_ascii=False, indent=2))
+    else:
+        print(format_report(report))
     return 0
 
 
@@ -93,6 +164,14 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("index", help=cmd_index.__doc__, description=cmd_index.__doc__)
     p.add_argument("corpus_dir", nargs="?", type=Path, help="folder of policy files (default: corpus/)")
     p.set_defaults(func=cmd_index)
+
+    p = sub.add_parser("report", help=cmd_report.__doc__, description=cmd_report.__doc__)
+    p.add_argument("--days", type=int, default=30, help="how many days back (default 30)")
+    p.add_argument("--top", type=int, default=20, help="rows per list (default 20)")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.add_argument("--database", metavar="URL",
+                   help="log database URL (default: DATABASE_URL or sqlite:///privacybot.sqlite3)")
+    p.set_defaults(func=cmd_report)
     return parser
 
 

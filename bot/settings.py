@@ -9,11 +9,26 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 DEFAULT_CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 
 
+def _env(name: str, *also: str) -> AliasChoices:
+    return AliasChoices(f"PRIVACYBOT_{name.upper()}", *also)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="PRIVACYBOT_", extra="ignore")
 
     corpus: Path = DEFAULT_CORPUS  # folder of policy files
-    public_base_url: str = Field("", validation_alias=AliasChoices("PRIVACYBOT_PUBLIC_BASE_URL", "PUBLIC_BASE_URL"))  # clause links; empty = the request's own address
+    public_base_url: str = Field("", validation_alias=_env("public_base_url", "PUBLIC_BASE_URL"))  # clause links; empty = the request's own address
     host: str = "127.0.0.1"
     port: int = 8000
     log_level: str = "info"
+    # Question/feedback log: SQLite file by default, postgresql://… for replicas.
+    database_url: str = Field("sqlite:///privacybot.sqlite3",
+                              validation_alias=_env("database_url", "DATABASE_URL"))
+    retention_days: int = Field(90, ge=1)  # log rows older than this are purged
+    hash_secret: str = ""  # key of the HMAC that pseudonymizes clients; empty = random per process
+    admin_token: str = ""  # bearer token of /admin; empty = admin disabled (404)
+    cors_origins: str = "*"  # comma-separated origins allowed to call the public API, or *
+
+    @property
+    def cors_origin_list(self) -> list[str]:
+        return [o.strip().rstrip("/") for o in self.cors_origins.split(",") if o.strip()]

@@ -14,6 +14,8 @@ from .text import Tokenizer, bigrams, cjk_chars, is_traditional, latin_words, no
 
 EXPANSION_WEIGHT = 0.6  # a synonym counts a little less than the word the asker used
 GENERIC_WEIGHT = 0.3  # words that only name the product ("the app") count little
+# Markup pasted or typed into a question (<b>, <img src=x onerror=…>) is not part of it.
+_MARKUP = re.compile(r"</?[a-z][^<>]{0,200}>|<!--.*?-->", re.S | re.I)
 _EN_WORD = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
 
 
@@ -180,12 +182,13 @@ def analyze(question: str, vocab: Vocabulary, tokenizer: Tokenizer,
             names: dict[str, str], known: frozenset[str] | set[str]) -> Query:
     """Turn a question into concepts. `names` maps normalized product names to policy ids;
     `known` is the index vocabulary (untranslated words found there are kept)."""
-    lang = detect_language(question)
+    text = _MARKUP.sub(" ", question)
+    lang = detect_language(text)
     # Traditional questions are read character by character (t2s); the Taiwan-wording reading
     # (tw2sp: 軟體→软件, 資料→数据) only adds optional words, because its phrase table also
     # rewrites 登出 (log out) as 注销, which here means closing the account.
-    norm = normalize(question)
-    plain = normalize(question, taiwan=True) if lang == "zh-Hant" else norm
+    norm = normalize(text)
+    plain = normalize(text, taiwan=True) if lang == "zh-Hant" else norm
     products: list[str] = []
     rest = norm
     for name in sorted(names, key=len, reverse=True):

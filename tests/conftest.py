@@ -5,6 +5,7 @@ import os
 import socket
 import threading
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -13,12 +14,13 @@ import uvicorn
 
 from bot.api import create_app
 from bot.settings import Settings
+from bot.store import Store
 from index import PolicyIndex
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
 # Settings read these from the environment; tests must not depend on the caller's shell.
-SETTINGS_ENV = ("PUBLIC_BASE_URL",)
+SETTINGS_ENV = ("PUBLIC_BASE_URL", "DATABASE_URL")
 
 
 def settings_env_keys() -> list[str]:
@@ -32,11 +34,14 @@ def get_free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def hermetic_env():
-    """Settings come from their defaults, not from PRIVACYBOT_* variables of the caller's shell."""
+def hermetic_env(tmp_path_factory):
+    """Settings come from their defaults, not from PRIVACYBOT_* variables of the caller's shell;
+    the default log database is a temporary file, never one in the working directory."""
     with pytest.MonkeyPatch.context() as mp:
         for key in settings_env_keys():
             mp.delenv(key)
+        db = tmp_path_factory.mktemp("default-log") / "privacybot.sqlite3"
+        mp.setenv("PRIVACYBOT_DATABASE_URL", f"sqlite:///{db}")
         yield
 
 
@@ -51,33 +56,55 @@ def free_port() -> int:
     return get_free_port()
 
 
-@pytest.fixture(scope="session")
-def base_url(policy_index, hermetic_env):
-    """Base URL of the real app served by uvicorn on loopback for the whole session."""
-    port = get_free_port()
-    app = create_app(Settings(), policy_index)
+@contextmanager
+def serve_app(app, port: int | None = None):
+    """Serve an app with a real uvicorn on loopback in a thread; yields its base URL."""
+    port = port or get_free_port()
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
     server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, name="uvicorn-tests", daemon=True)
+    thread = threading.Thread(target=server.run, name=f"uvicorn-{port}", daemon=True)
     thread.start()
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
-    with httpx.Client(trust_env=False, timeout=2) as probe:
-        while True:
-            if not thread.is_alive():
-                pytest.fail("uvicorn stopped while starting")
-            try:
-                if probe.get(url + "/healthz").status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                server.should_exit = True
-                pytest.fail("uvicorn did not answer /healthz within 60 s")
-            time.sleep(0.05)
-    yield url
-    server.should_exit = True
-    thread.join(timeout=15)
+    try:
+        with httpx.Client(trust_env=False, timeout=2) as probe:
+            while True:
+                if not thread.is_alive():
+                    pytest.fail("uvicorn stopped while starting")
+                try:
+                    if probe.get(url + "/healthz").status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                if time.monotonic() > deadline:
+                    pytest.fail("uvicorn did not answer /healthz within 60 s")
+                time.sleep(0.05)
+        yield url
+    finally:
+        server.should_exit = True
+        thread.join(timeout=15)
+
+
+@pytest.fixture(scope="session")
+def log_store(tmp_path_factory) -> Store:
+    """The question/feedback log of the session's server: a real SQLite file."""
+    path = tmp_path_factory.mktemp("log") / "privacybot.sqlite3"
+    store = Store(f"sqlite:///{path}", hash_secret="test-secret")
+    yield store
+    store.close()
+
+
+@pytest.fixture(scope="session")
+def server_app(policy_index, log_store, hermetic_env):
+    """The app the session's server runs (app.state.store is `log_store`)."""
+    return create_app(Settings(), policy_index, log_store)
+
+
+@pytest.fixture(scope="session")
+def base_url(server_app):
+    """Base URL of the real app served by uvicorn on loopback for the whole session."""
+    with serve_app(server_app) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

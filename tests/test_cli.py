@@ -6,6 +6,7 @@ import os
 import re
 import shutil
 import subprocess
+import tempfile
 import sys
 import time
 from pathlib import Path
@@ -21,16 +22,21 @@ GOOD_POLICY = ("示例隐私政策\n\n一、我们收集的信息\n我们会收�
                "二、注销账号\n您可以在设置页面中申请注销账号，我们将在十五个工作日内删除您的个人信息。\n")
 
 
-def env() -> dict[str, str]:
+LOG_DIR = Path(tempfile.mkdtemp(prefix="privacybot-cli-"))
+
+
+def env(**extra: str) -> dict[str, str]:
     e = {k: v for k, v in os.environ.items() if k not in settings_env_keys()}
     e["PYTHONIOENCODING"] = "utf-8"
+    e["PRIVACYBOT_DATABASE_URL"] = f"sqlite:///{LOG_DIR / 'default.sqlite3'}"  # never the cwd
+    e.update(extra)
     return e
 
 
-def run(*args: str) -> subprocess.CompletedProcess:
+def run(*args: str, **extra_env: str) -> subprocess.CompletedProcess:
     assert EXE, "privacybot console script not found"
     return subprocess.run([EXE, *args], capture_output=True, text=True, encoding="utf-8",
-                          timeout=120, env=env(), cwd=ROOT)
+                          timeout=120, env=env(**extra_env), cwd=ROOT)
 
 
 def assert_clean_failure(p: subprocess.CompletedProcess, *words: str) -> None:
@@ -40,7 +46,8 @@ def assert_clean_failure(p: subprocess.CompletedProcess, *words: str) -> None:
         assert word in p.stderr
 
 
-@pytest.mark.parametrize("args", [[], ["serve"], ["ask"], ["index"]], ids=["main", "serve", "ask", "index"])
+@pytest.mark.parametrize("args", [[], ["serve"], ["ask"], ["index"], ["report"]],
+                         ids=["main", "serve", "ask", "index", "report"])
 def test_help(args):
     p = run(*args, "--help")
     assert p.returncode == 0
@@ -106,11 +113,13 @@ def test_serve_without_policies_fails_clearly(tmp_path, free_port):
     assert_clean_failure(p, str(tmp_path))
 
 
-def test_serve_starts_and_answers(tmp_path, free_port):
+def test_serve_starts_answers_and_report_shows_the_questions(tmp_path, free_port):
     url = f"http://127.0.0.1:{free_port}"
+    db = f"sqlite:///{tmp_path / 'log.sqlite3'}"
     with open(tmp_path / "stderr.txt", "w+", encoding="utf-8") as err:
         proc = subprocess.Popen([EXE, "serve", "--host", "127.0.0.1", "--port", str(free_port)],
-                                stdout=subprocess.DEVNULL, stderr=err, env=env(), cwd=ROOT)
+                                stdout=subprocess.DEVNULL, stderr=err, cwd=ROOT,
+                                env=env(DATABASE_URL=db, PRIVACYBOT_DATABASE_URL=db))
         try:
             with httpx.Client(base_url=url, trust_env=False, timeout=30) as c:
                 deadline = time.monotonic() + 60
@@ -124,12 +133,26 @@ def test_serve_starts_and_answers(tmp_path, free_port):
                     assert time.monotonic() < deadline, "no /healthz answer within 60 s"
                     time.sleep(0.2)
                 r = c.post("/api/v1/ask", json={"question": "怎么注销账号？"})
+                off = c.post("/api/v1/ask", json={"question": "明天会下雨吗", "channel": "widget"})
+                vote = c.post("/api/v1/feedback", json={
+                    "question_id": r.json()["id"], "vote": "down", "reason": "unclear",
+                    "policy_id": "mcmeet", "section_id": "5.6", "question": "怎么注销账号？"})
             assert r.status_code == 200 and r.json()["answered"] is True
             assert r.json()["answers"][0]["url"].startswith(url + "/policies/")
+            assert off.json()["answered"] is False and vote.status_code == 201
         finally:
-            proc.terminate()
+            proc.terminate()  # SIGTERM: the queued log rows are written before it exits
             try:
                 proc.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
+    p = run("report", "--json", "--database", db)
+    assert p.returncode == 0, p.stderr
+    report = json.loads(p.stdout)
+    assert report["totals"]["questions"] == 2 and report["totals"]["feedback_down"] == 1
+    assert report["unanswered"][0]["question"] == "明天会下雨吗"
+    assert report["downvoted"][0]["section_id"] == "5.6"
+    assert {d["channel"] for d in report["per_day"]} == {"api", "widget"}
+    text = run("report", "--database", db)
+    assert text.returncode == 0 and "明天会下雨吗" in text.stdout and "mcmeet 5.6" in text.stdout

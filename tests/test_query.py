@@ -161,3 +161,10 @@ def test_extra_question_set_floor(idx):
     answerable = sum(1 for i in items if i["answerable"])
     assert hits / answerable >= 0.85
     assert abstained / (len(items) - answerable) >= 0.9
+
+
+def test_markup_in_a_question_is_not_read_as_words(policy_index):
+    plain = policy_index.ask("怎么注销账号？")
+    marked = policy_index.ask('<b>怎么注销账号？</b><img src=x onerror="alert(1)">')
+    assert marked.answered and marked.answers[0].section_id == plain.answers[0].section_id
+    assert marked.answers[0].score == plain.answers[0].score

@@ -1,0 +1,77 @@
+"""Admin pages: the unanswered-questions report, behind a bearer token from the environment.
+
+With no token configured the admin endpoints do not exist (404). A browser can sign in with
+HTTP Basic (any user name, the token as password); scripts send `Authorization: Bearer TOKEN`.
+"""
+from __future__ import annotations
+
+import base64
+import binascii
+import hmac
+import logging
+
+from fastapi import FastAPI, HTTPException, Query, Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+from sqlalchemy.exc import SQLAlchemyError
+
+from .settings import Settings
+
+log = logging.getLogger("privacybot.admin")
+CHALLENGE = 'Bearer realm="privacybot admin", Basic realm="privacybot admin", charset="UTF-8"'
+
+
+def presented_token(authorization: str) -> bytes | None:
+    """The token in an Authorization header: Bearer TOKEN, or Basic with TOKEN as password.
+
+    Header values arrive decoded as Latin-1; the original bytes (UTF-8 for a non-ASCII token)
+    are compared."""
+    scheme, _, value = authorization.strip().partition(" ")
+    raw = value.strip().encode("latin-1", "replace")
+    if scheme.lower() == "bearer" and raw:
+        return raw
+    if scheme.lower() == "basic" and raw:
+        try:
+            decoded = base64.b64decode(raw, validate=True)
+        except (binascii.Error, ValueError):
+            return None
+        return decoded.partition(b":")[2] or None
+    return None
+
+
+def require_admin(request: Request, settings: Settings) -> None:
+    if not settings.admin_token:
+        raise HTTPException(404, "Not Found")  # admin disabled: nothing to find here
+    token = presented_token(request.headers.get("authorization", ""))
+    # compare_digest on bytes: constant time, and no error on non-ASCII input.
+    if token is None or not hmac.compare_digest(token, settings.admin_token.encode()):
+        log.warning("admin: %s %s refused (%s)", request.method, request.url.path,
+                    "no token" if token is None else "wrong token")
+        raise HTTPException(401, "a valid admin token is required",
+                            headers={"WWW-Authenticate": CHALLENGE})
+
+
+def mount(app: FastAPI, settings: Settings, templates: Jinja2Templates) -> None:
+    def report_of(request: Request, days: int, top: int) -> dict:
+        require_admin(request, settings)
+        try:
+            return request.app.state.store.report(days=days, top=top)
+        except SQLAlchemyError as e:
+            log.error("admin report failed: %s", e.__class__.__name__)
+            raise HTTPException(503, "the log database is unavailable")
+
+    @app.get("/admin", response_class=HTMLResponse, tags=["admin"],
+             responses={401: {"description": "Missing or wrong token"}})
+    def admin_page(request: Request, days: int = Query(30, ge=1, le=3650),
+                   top: int = Query(20, ge=1, le=200)):
+        """What went unanswered, which clauses got 👎, volumes per day and channel."""
+        report = report_of(request, days, top)
+        return templates.TemplateResponse(request, "admin.html", {"r": report},
+                                          headers={"Cache-Control": "no-store"})
+
+    @app.get("/admin/report.json", tags=["admin"],
+             responses={401: {"description": "Missing or wrong token"}})
+    def admin_report(request: Request, days: int = Query(30, ge=1, le=3650),
+                     top: int = Query(20, ge=1, le=200)) -> dict:
+        """The same report as JSON, for export."""
+        return report_of(request, days, top)

@@ -1,0 +1,365 @@
+"""The question and feedback log: SQLite by default, PostgreSQL for replicas (SQLAlchemy Core).
+
+Questions are written by a background thread so that a slow, locked or absent database never
+delays or fails an answer: rows wait in a bounded queue, failed batches are retried, and what
+cannot be written is counted in `dropped`. Feedback is written at once, because the person who
+gave it is told it was stored.
+
+Askers are pseudonymous: a client (IP address, user agent, Telegram user id) is kept only as an
+HMAC under a secret key, never in clear. Rows older than the retention period are purged.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import queue
+import secrets
+import threading
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import (Boolean, Column, DateTime, Float, MetaData, String, Table, Text,
+                        case, create_engine, delete, event, func, insert, select)
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import SQLAlchemyError
+
+log = logging.getLogger("privacybot.store")
+
+VOTES = ("up", "down")
+REASONS = ("wrong_clause", "not_answered", "unclear", "other")
+QUEUE_SIZE = 10_000
+BATCH = 500
+RETRY_DELAYS = (0.2, 1.0, 3.0)  # seconds between attempts at one batch
+PURGE_EVERY = 6 * 3600.0
+
+metadata = MetaData()
+
+questions = Table(
+    "questions", metadata,
+    Column("id", String(32), primary_key=True),
+    Column("asked_at", DateTime, nullable=False, index=True),  # UTC
+    Column("channel", String(32), nullable=False),
+    Column("question", Text, nullable=False),
+    Column("lang", String(8)),
+    Column("answered", Boolean, nullable=False),
+    Column("policy_id", String(200)),
+    Column("section_id", String(200)),
+    Column("heading", Text),
+    Column("score", Float),
+    Column("latency_ms", Float),
+    Column("client", String(32)),  # HMAC of the client, never the client itself
+)
+
+feedback = Table(
+    "feedback", metadata,
+    Column("id", String(32), primary_key=True),
+    Column("created_at", DateTime, nullable=False, index=True),  # UTC
+    Column("question_id", String(64), index=True),
+    Column("channel", String(32), nullable=False),
+    Column("vote", String(8), nullable=False),
+    Column("reason", String(32)),
+    Column("comment", Text),
+    Column("question", Text),
+    Column("policy_id", String(200)),
+    Column("section_id", String(200)),
+    Column("url", Text),
+    Column("quote", Text),
+    Column("client", String(32)),
+)
+
+
+class StoreError(Exception):
+    """The log database could not take a write."""
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for the URL; SQLite gets WAL mode and a busy timeout for concurrent writers."""
+    u = make_url(url)
+    if u.get_backend_name() == "postgresql" and u.drivername == "postgresql":
+        u = u.set(drivername="postgresql+psycopg")  # psycopg 3, not the legacy psycopg2
+    if u.get_backend_name() != "sqlite":
+        return create_engine(u, pool_pre_ping=True, pool_size=5, max_overflow=10)
+    if u.database and u.database != ":memory:":
+        try:
+            Path(u.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        except OSError as e:  # reported when the first write fails, not fatal here
+            log.warning("cannot create the folder of %s: %s", safe_url(url), e)
+    engine = create_engine(u, connect_args={"check_same_thread": False, "timeout": 10})
+
+    @event.listens_for(engine, "connect")
+    def _sqlite_pragmas(conn, _record):
+        cur = conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute("PRAGMA busy_timeout=10000")
+        cur.close()
+
+    return engine
+
+
+def safe_url(url: str) -> str:
+    """The database URL without its password, for logs."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return "<invalid database URL>"
+
+
+class Store:
+    def __init__(self, url: str = "sqlite:///privacybot.sqlite3", *, hash_secret: str = "",
+                 retention_days: int = 90, writer: bool = True,
+                 retry_delays: tuple[float, ...] = RETRY_DELAYS):
+        self.url = url
+        self.retry_delays = retry_delays
+        self.retention = timedelta(days=retention_days)
+        self._key = (hash_secret or secrets.token_hex(32)).encode()
+        self.engine = make_engine(url)
+        self.dropped = 0  # question rows given up on (queue full or database failing)
+        self.written = 0
+        self._schema_ready = False
+        self._lock = threading.Lock()
+        self._queue: queue.Queue = queue.Queue(maxsize=QUEUE_SIZE)
+        self._closed = False
+        self._last_purge = 0.0
+        self.ensure_schema()
+        self._thread = None
+        if writer:
+            self._thread = threading.Thread(target=self._write_loop, name="privacybot-log",
+                                             daemon=True)
+            self._thread.start()
+
+    # -- schema ------------------------------------------------------------------------------
+    def ensure_schema(self) -> bool:
+        """Create the tables if needed; False (logged) when the database is unreachable."""
+        if self._schema_ready:
+            return True
+        try:
+            metadata.create_all(self.engine)
+        except SQLAlchemyError as e:
+            log.warning("log database %s unavailable: %s", safe_url(self.url), e.__class__.__name__)
+            return False
+        self._schema_ready = True
+        return True
+
+    def ping(self) -> bool:
+        try:
+            with self.engine.connect() as conn:
+                conn.execute(select(1))
+            return True
+        except SQLAlchemyError:
+            return False
+
+    # -- pseudonyms --------------------------------------------------------------------------
+    def pseudonym(self, client: str | None) -> str | None:
+        if not client:
+            return None
+        return hmac.new(self._key, client.encode("utf-8", "replace"), hashlib.sha256).hexdigest()[:32]
+
+    # -- questions (queued) ------------------------------------------------------------------
+    def log_question(self, *, question: str, reply: dict, channel: str, latency_ms: float,
+                     client: str | None = None) -> str:
+        """Queue one asked question with its reply; returns its id at once."""
+        qid = uuid.uuid4().hex
+        best = (reply.get("answers") or [None])[0] or {}
+        row = {
+            "id": qid, "asked_at": utcnow(), "channel": channel[:32], "question": question,
+            "lang": reply.get("lang"), "answered": bool(reply.get("answered")),
+            "policy_id": best.get("policy_id"), "section_id": best.get("section_id"),
+            "heading": best.get("heading"), "score": best.get("score"),
+            "latency_ms": round(float(latency_ms), 3), "client": self.pseudonym(client),
+        }
+        if self._closed or self._thread is None:
+            self._write_batch([row])
+            return qid
+        try:
+            self._queue.put_nowait(row)
+        except queue.Full:
+            with self._lock:
+                self.dropped += 1
+            log.warning("question log queue full: row dropped")
+        return qid
+
+    def _write_loop(self) -> None:
+        while True:
+            item = self._queue.get()
+            batch, markers = [], []
+            while True:
+                if item is None:  # close()
+                    self._finish(batch, markers)
+                    return
+                if isinstance(item, threading.Event):
+                    markers.append(item)
+                else:
+                    batch.append(item)
+                if len(batch) >= BATCH:
+                    break
+                try:
+                    item = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+            self._finish(batch, markers)
+            if time.monotonic() - self._last_purge > PURGE_EVERY:
+                self._last_purge = time.monotonic()
+                try:
+                    self.purge()
+                except SQLAlchemyError as e:
+                    log.warning("purge failed: %s", e.__class__.__name__)
+
+    def _finish(self, batch: list[dict], markers: list[threading.Event]) -> None:
+        if batch:
+            self._write_batch(batch)
+        for m in markers:
+            m.set()
+
+    def _write_batch(self, batch: list[dict]) -> None:
+        for attempt, delay in enumerate((0.0, *self.retry_delays)):
+            if delay and not self._closed:
+                time.sleep(delay)
+            try:
+                if not self.ensure_schema():
+                    raise StoreError("database unavailable")
+                with self.engine.begin() as conn:
+                    conn.execute(insert(questions), batch)
+                with self._lock:
+                    self.written += len(batch)
+                return
+            except (SQLAlchemyError, StoreError) as e:
+                log.warning("question log write failed (attempt %d): %s", attempt + 1,
+                            e.__class__.__name__)
+        with self._lock:
+            self.dropped += len(batch)
+        log.error("question log: %d rows dropped after retries", len(batch))
+
+    def flush(self, timeout: float = 10.0) -> bool:
+        """Wait until every question queued so far is written (or dropped)."""
+        if self._thread is None or self._closed:
+            return True
+        marker = threading.Event()
+        self._queue.put(marker)
+        return marker.wait(timeout)
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        if self._thread is not None:
+            self._queue.put(None)
+            self._thread.join(timeout=15)
+        self._closed = True
+        self.engine.dispose()
+
+    # -- feedback (synchronous) --------------------------------------------------------------
+    def add_feedback(self, *, question_id: str | None, vote: str, reason: str | None = None,
+                     comment: str | None = None, question: str | None = None,
+                     policy_id: str | None = None, section_id: str | None = None,
+                     url: str | None = None, quote: str | None = None, channel: str = "widget",
+                     client: str | None = None) -> str:
+        if vote not in VOTES:
+            raise ValueError(f"vote must be one of {', '.join(VOTES)}")
+        if reason is not None and reason not in REASONS:
+            raise ValueError(f"reason must be one of {', '.join(REASONS)}")
+        fid = uuid.uuid4().hex
+        row = {"id": fid, "created_at": utcnow(), "question_id": question_id,
+               "channel": channel[:32], "vote": vote, "reason": reason, "comment": comment,
+               "question": question, "policy_id": policy_id, "section_id": section_id,
+               "url": url, "quote": quote, "client": self.pseudonym(client)}
+        try:
+            if not self.ensure_schema():
+                raise StoreError("log database unavailable")
+            with self.engine.begin() as conn:
+                conn.execute(insert(feedback), [row])
+        except SQLAlchemyError as e:
+            log.error("feedback not stored: %s", e.__class__.__name__)
+            raise StoreError("log database unavailable") from e
+        return fid
+
+    # -- reading -----------------------------------------------------------------------------
+    def question_rows(self, limit: int = 1000) -> list[dict[str, Any]]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(questions).order_by(questions.c.asked_at.desc())
+                                .limit(limit)).mappings()
+            return [dict(r) for r in rows]
+
+    def feedback_rows(self, limit: int = 1000) -> list[dict[str, Any]]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(feedback).order_by(feedback.c.created_at.desc())
+                                .limit(limit)).mappings()
+            return [dict(r) for r in rows]
+
+    def purge(self, now: datetime | None = None) -> tuple[int, int]:
+        """Delete rows older than the retention period; returns (questions, feedback) deleted."""
+        cutoff = (now or utcnow()) - self.retention
+        if not self.ensure_schema():
+            return (0, 0)
+        with self.engine.begin() as conn:
+            q = conn.execute(delete(questions).where(questions.c.asked_at < cutoff)).rowcount
+            f = conn.execute(delete(feedback).where(feedback.c.created_at < cutoff)).rowcount
+        if q or f:
+            log.info("purged %d questions and %d feedback rows older than %s", q, f, cutoff.date())
+        return (q, f)
+
+    def report(self, days: int = 30, top: int = 20, now: datetime | None = None) -> dict[str, Any]:
+        """What was asked, what went unanswered, which clauses got 👎, per day and channel."""
+        since = (now or utcnow()) - timedelta(days=days)
+        q, f = questions.c, feedback.c
+        day = func.date(q.asked_at)
+        with self.engine.connect() as conn:
+            total, answered = conn.execute(
+                select(func.count(), func.coalesce(func.sum(case((q.answered, 1), else_=0)), 0))
+                .where(q.asked_at >= since)).one()
+            votes = dict(conn.execute(select(f.vote, func.count()).where(f.created_at >= since)
+                                      .group_by(f.vote)).all())
+            text = func.lower(func.trim(q.question))
+            unanswered = conn.execute(
+                select(func.min(q.question).label("question"), func.count().label("count"),
+                       func.max(q.asked_at).label("last_asked"))
+                .where(q.asked_at >= since, q.answered.is_(False))
+                .group_by(text).order_by(func.count().desc(), func.max(q.asked_at).desc())
+                .limit(top)).mappings().all()
+            down = func.sum(case((f.vote == "down", 1), else_=0))
+            clauses = conn.execute(
+                select(f.policy_id, f.section_id, down.label("down"),
+                       func.sum(case((f.vote == "up", 1), else_=0)).label("up"),
+                       func.max(f.url).label("url"), func.max(f.quote).label("quote"))
+                .where(f.created_at >= since, f.policy_id.is_not(None))
+                .group_by(f.policy_id, f.section_id).having(down > 0)
+                .order_by(down.desc(), f.policy_id, f.section_id).limit(top)).mappings().all()
+            reasons = conn.execute(
+                select(f.policy_id, f.section_id, f.reason, func.count())
+                .where(f.created_at >= since, f.vote == "down")
+                .group_by(f.policy_id, f.section_id, f.reason)).all()
+            per_day = conn.execute(
+                select(day.label("day"), q.channel, func.count().label("questions"),
+                       func.sum(case((q.answered, 1), else_=0)).label("answered"))
+                .where(q.asked_at >= since).group_by(day, q.channel)
+                .order_by(day, q.channel)).mappings().all()
+        by_clause: dict[tuple, dict[str, int]] = {}
+        for pid, sid, reason, n in reasons:
+            by_clause.setdefault((pid, sid), {})[reason or "none"] = n
+        return {
+            "since": since.isoformat(timespec="seconds") + "Z",
+            "days": days,
+            "totals": {"questions": total, "answered": int(answered),
+                       "unanswered": total - int(answered),
+                       "answered_ratio": round(answered / total, 3) if total else None,
+                       "feedback_up": votes.get("up", 0), "feedback_down": votes.get("down", 0)},
+            "unanswered": [{"question": r["question"], "count": r["count"],
+                            "last_asked": r["last_asked"].isoformat(timespec="seconds") + "Z"}
+                           for r in unanswered],
+            "downvoted": [{"policy_id": r["policy_id"], "section_id": r["section_id"],
+                           "down": int(r["down"]), "up": int(r["up"] or 0), "url": r["url"],
+                           "quote": (r["quote"] or "")[:120],
+                           "reasons": by_clause.get((r["policy_id"], r["section_id"]), {})}
+                          for r in clauses],
+            "per_day": [{"day": str(r["day"]), "channel": r["channel"],
+                         "questions": r["questions"], "answered": int(r["answered"] or 0)}
+                        for r in per_day],
+            "dropped": self.dropped,
+        }

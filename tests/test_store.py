@@ -1,0 +1,150 @@
+"""The question/feedback log on a real SQLite file: writes, pseudonyms, purge, report, faults."""
+from __future__ import annotations
+
+import sqlite3
+import threading
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import text, update
+
+from bot.store import Store, StoreError, questions, utcnow
+
+ANSWERED = {"answered": True, "lang": "zh", "answers": [
+    {"policy_id": "mcmeet", "section_id": "5.6", "heading": "五、您的权利 › 5.6 注销帐号",
+     "score": 12.5}]}
+UNANSWERED = {"answered": False, "lang": "zh", "answers": []}
+
+
+@pytest.fixture
+def store(tmp_path):
+    s = Store(f"sqlite:///{tmp_path / 'log.sqlite3'}", hash_secret="k", retention_days=30)
+    yield s
+    s.close()
+
+
+def test_questions_are_logged_with_their_reply(store):
+    qid = store.log_question(question="怎么注销账号？", reply=ANSWERED, channel="widget",
+                             latency_ms=4.2, client="203.0.113.9|Mozilla/5.0")
+    assert store.flush()
+    [row] = store.question_rows()
+    assert row["id"] == qid and row["channel"] == "widget" and row["answered"] is True
+    assert (row["policy_id"], row["section_id"], row["score"]) == ("mcmeet", "5.6", 12.5)
+    assert row["latency_ms"] == 4.2 and row["lang"] == "zh"
+
+
+def test_clients_are_stored_only_as_pseudonyms(store, tmp_path):
+    client = "203.0.113.9|Mozilla/5.0 (X11)"
+    store.log_question(question="q", reply=UNANSWERED, channel="api", latency_ms=1, client=client)
+    store.add_feedback(question_id=None, vote="up", client=client)
+    store.flush()
+    raw = (tmp_path / "log.sqlite3").read_bytes() + b"".join(
+        p.read_bytes() for p in tmp_path.glob("log.sqlite3-*"))
+    assert b"203.0.113.9" not in raw and b"Mozilla" not in raw
+    pseudonym = store.question_rows()[0]["client"]
+    assert pseudonym == store.feedback_rows()[0]["client"] == store.pseudonym(client)
+    assert len(pseudonym) == 32
+    other = Store(store.url, hash_secret="another key", writer=False)
+    assert other.pseudonym(client) != pseudonym  # keyed: not a plain hash anyone can redo
+    other.close()
+
+
+def test_sqlite_runs_in_wal_mode(store, tmp_path):
+    store.add_feedback(question_id="x", vote="up")
+    con = sqlite3.connect(tmp_path / "log.sqlite3")
+    assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    con.close()
+
+
+def test_feedback_is_validated(store):
+    with pytest.raises(ValueError):
+        store.add_feedback(question_id="x", vote="meh")
+    with pytest.raises(ValueError):
+        store.add_feedback(question_id="x", vote="down", reason="because")
+
+
+def test_no_feedback_lost_under_concurrent_writers(store):
+    writers, each = 16, 25
+    errors: list[Exception] = []
+
+    def write(n: int) -> None:
+        try:
+            for i in range(each):
+                store.add_feedback(question_id=f"{n}-{i}", vote="down" if i % 2 else "up",
+                                   reason="other" if i % 2 else None, comment=f"w{n} #{i}")
+                store.log_question(question=f"w{n} q{i}", reply=UNANSWERED, channel="api",
+                                   latency_ms=1)
+        except Exception as e:  # noqa: BLE001 - collected and asserted below
+            errors.append(e)
+
+    threads = [threading.Thread(target=write, args=(n,)) for n in range(writers)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    store.flush()
+    assert errors == []
+    assert len(store.feedback_rows(limit=10_000)) == writers * each
+    assert len(store.question_rows(limit=10_000)) == writers * each
+    assert store.dropped == 0
+
+
+def test_old_rows_are_purged(store):
+    old = store.log_question(question="old", reply=UNANSWERED, channel="api", latency_ms=1)
+    new = store.log_question(question="new", reply=UNANSWERED, channel="api", latency_ms=1)
+    store.add_feedback(question_id=old, vote="up")
+    store.flush()
+    with store.engine.begin() as conn:
+        conn.execute(update(questions).where(questions.c.id == old)
+                     .values(asked_at=utcnow() - timedelta(days=31)))
+        conn.execute(text("UPDATE feedback SET created_at = :t"),
+                     {"t": utcnow() - timedelta(days=45)})
+    assert store.purge() == (1, 1)
+    assert [r["id"] for r in store.question_rows()] == [new]
+    assert store.feedback_rows() == []
+
+
+def test_report_counts_unanswered_downvotes_and_days(store):
+    for q in ["怎么开发票", "怎么开发票 ", "怎么开发票", "天气怎么样"]:
+        store.log_question(question=q, reply=UNANSWERED, channel="widget", latency_ms=1)
+    qid = store.log_question(question="怎么注销账号？", reply=ANSWERED, channel="telegram",
+                             latency_ms=1)
+    store.add_feedback(question_id=qid, vote="down", reason="wrong_clause", policy_id="mcmeet",
+                       section_id="5.6", quote="5.6 注销帐号")
+    store.add_feedback(question_id=qid, vote="down", reason="unclear", policy_id="mcmeet",
+                       section_id="5.6")
+    store.add_feedback(question_id=qid, vote="up", policy_id="mcmeet", section_id="5.6")
+    store.flush()
+    r = store.report(days=7)
+    assert r["totals"] == {"questions": 5, "answered": 1, "unanswered": 4, "answered_ratio": 0.2,
+                           "feedback_up": 1, "feedback_down": 2}
+    assert r["unanswered"][0]["question"].strip() == "怎么开发票" and r["unanswered"][0]["count"] == 3
+    [clause] = r["downvoted"]
+    assert (clause["policy_id"], clause["section_id"], clause["down"], clause["up"]) == \
+        ("mcmeet", "5.6", 2, 1)
+    assert clause["reasons"] == {"wrong_clause": 1, "unclear": 1}
+    assert {(d["channel"], d["questions"]) for d in r["per_day"]} == {("widget", 4), ("telegram", 1)}
+
+
+def test_unusable_database_drops_rows_without_raising(tmp_path):
+    (tmp_path / "a-file").write_text("not a folder")
+    s = Store(f"sqlite:///{tmp_path / 'a-file' / 'log.sqlite3'}", retry_delays=(0.01, 0.01))
+    qid = s.log_question(question="q", reply=UNANSWERED, channel="api", latency_ms=1)
+    assert qid and s.flush()
+    assert s.dropped == 1 and s.written == 0
+    with pytest.raises(StoreError):
+        s.add_feedback(question_id=qid, vote="up")
+    s.close()
+
+
+def test_locked_database_row_is_written_once_the_lock_is_released(tmp_path):
+    path = tmp_path / "log.sqlite3"
+    s = Store(f"sqlite:///{path}", retry_delays=(0.3, 0.5, 1.0))
+    locker = sqlite3.connect(path, timeout=0, check_same_thread=False)
+    locker.execute("BEGIN EXCLUSIVE")  # another process holding the write lock
+    threading.Timer(0.5, locker.rollback).start()
+    s.log_question(question="q", reply=UNANSWERED, channel="api", latency_ms=1)
+    assert s.flush(timeout=30)
+    assert s.written == 1 and s.dropped == 0
+    locker.close()
+    s.close()
