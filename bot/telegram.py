@@ -33,8 +33,8 @@ from telegram import (BotCommand, BotCommandScopeDefault, InlineKeyboardButton,
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, InvalidToken, TelegramError
 from telegram.ext import (Application, CallbackQueryHandler, ChosenInlineResultHandler,
-                          CommandHandler, ContextTypes, InlineQueryHandler, MessageHandler,
-                          filters)
+                          CommandHandler, ContextTypes, Defaults, InlineQueryHandler,
+                          MessageHandler, filters)
 
 from index import PolicyIndex, Reply
 from index.answer import EXAMPLES
@@ -166,7 +166,9 @@ class TelegramBot:
         _quiet_http_logs()
         builder = (Application.builder().token(self.config.token)
                    .base_url(self.config.api_base_url).base_file_url(self.config.file_base_url)
-                   .concurrent_updates(16).post_init(self.setup_commands))
+                   .concurrent_updates(16).post_init(self.setup_commands)
+                   # a question deleted meanwhile still gets its answer, just not as a reply
+                   .defaults(Defaults(allow_sending_without_reply=True)))
         if not polling:
             builder = builder.updater(None)
         app = builder.build()
@@ -508,6 +510,8 @@ def main(corpus: Path | None = None, environ: Mapping[str, str] | None = None) -
 class Webhook:
     """The bot inside the web app: POST /telegram/webhook feeds the Application's update queue."""
 
+    RETRY_FIRST = 5.0  # seconds before the first retry; doubled up to 5 minutes
+
     def __init__(self, bot: TelegramBot):
         self.bot = bot
         self.config = bot.config
@@ -522,31 +526,39 @@ class Webhook:
             self._retry = asyncio.create_task(self._keep_trying())
 
     async def _keep_trying(self) -> None:
-        delay = 5.0
-        while not await self._try_start():
+        delay = self.RETRY_FIRST
+        while True:
             await asyncio.sleep(delay)
+            if await self._try_start():
+                return
             delay = min(delay * 2, 300.0)
 
     async def _try_start(self) -> bool:
-        try:
-            await self.application.initialize()
-        except InvalidToken:
-            log.error("Telegram webhook: the Bot API rejected TELEGRAM_BOT_TOKEN; bot not started")
-            return True  # retrying will not help
-        except TelegramError as e:
-            log.error("Telegram webhook: cannot reach the Bot API (%s); retrying", e)
-            return False
-        await self.application.start()
-        self.running = True
-        await self.bot.setup_commands(self.application)
+        """One attempt; True when done, or when retrying cannot help (logged)."""
+        if not self.running:
+            try:
+                await self.application.initialize()
+            except InvalidToken:
+                log.error("Telegram webhook: the Bot API rejected TELEGRAM_BOT_TOKEN; bot not started")
+                return True
+            except TelegramError as e:
+                log.error("Telegram webhook: cannot reach the Bot API (%s); retrying", e)
+                return False
+            await self.application.start()
+            self.running = True
+            await self.bot.setup_commands(self.application)
         try:
             await self.application.bot.set_webhook(
                 self.config.webhook_url, secret_token=self.config.webhook_secret,
                 allowed_updates=Update.ALL_TYPES)
-            log.info("Telegram webhook set to %s", self.config.webhook_url)
+        except BadRequest as e:  # the address or the secret: retrying will not help
+            log.error("Telegram set_webhook(%s) failed: %s; updates will not arrive (check "
+                      "TELEGRAM_WEBHOOK_URL and TELEGRAM_WEBHOOK_SECRET)", self.config.webhook_url, e)
+            return True
         except TelegramError as e:
-            log.error("Telegram set_webhook(%s) failed: %s; updates will not arrive until it "
-                      "succeeds (restart, or check TELEGRAM_WEBHOOK_URL)", self.config.webhook_url, e)
+            log.error("Telegram set_webhook(%s) failed: %s; retrying", self.config.webhook_url, e)
+            return False
+        log.info("Telegram webhook set to %s", self.config.webhook_url)
         return True
 
     async def stop(self) -> None:
@@ -624,7 +636,10 @@ async def start_webhook(app: "FastAPI") -> None:
     """Call in the app's lifespan once the index and store are loaded (no-op without a bot)."""
     hook = getattr(app.state, "telegram", None)
     if hook is not None:
-        await hook.start()
+        try:
+            await hook.start()
+        except Exception:  # the web app runs without the bot rather than not at all
+            log.exception("Telegram webhook: the bot could not be started")
 
 
 async def stop_webhook(app: "FastAPI") -> None:

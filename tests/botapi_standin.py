@@ -131,10 +131,6 @@ class BotApiStandIn:
                                          f"got {len(found)}; methods called: {seen}")
                 self._cond.wait(min(left, 0.1))
 
-    def pending(self) -> int:
-        with self._cond:
-            return len(self.updates)
-
     # -- HTTP -----------------------------------------------------------------------------------
     def _params(self, req: BaseHTTPRequestHandler) -> dict[str, Any]:
         parts = urlsplit(req.path)
