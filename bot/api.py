@@ -19,7 +19,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from index import Answer, PolicyIndex
 from index.answer import EXAMPLES
 
-from . import admin
+from . import admin, telegram
 from .settings import Settings
 from .store import REASONS, Store, StoreError
 
@@ -128,9 +128,11 @@ def create_app(settings: Settings | None = None, index: PolicyIndex | None = Non
         if own_store:
             app.state.store = Store(settings.database_url, hash_secret=settings.hash_secret,
                                     retention_days=settings.retention_days)
+        await telegram.start_webhook(app)  # no-op unless TELEGRAM_WEBHOOK_URL is set
         try:
             yield
         finally:
+            await telegram.stop_webhook(app)
             if own_store:
                 app.state.store.close()
 
@@ -256,4 +258,5 @@ def create_app(settings: Settings | None = None, index: PolicyIndex | None = Non
                          "盟畅的联系邮箱是什么？"]})
 
     admin.mount(app, settings, templates)
+    telegram.attach_webhook(app, settings)  # POST /telegram/webhook when configured
     return app

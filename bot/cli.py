@@ -139,6 +139,13 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_telegram(args: argparse.Namespace) -> int:
+    """Run the Telegram bot in polling mode (TELEGRAM_BOT_TOKEN and other TELEGRAM_* variables)."""
+    from .telegram import main as run_telegram
+
+    return run_telegram(args.corpus)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="privacybot",
@@ -172,6 +179,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--database", metavar="URL",
                    help="log database URL (default: DATABASE_URL or sqlite:///privacybot.sqlite3)")
     p.set_defaults(func=cmd_report)
+
+    p = sub.add_parser("telegram", help=cmd_telegram.__doc__, description=cmd_telegram.__doc__)
+    p.add_argument("--corpus", type=Path, help="folder of policy files (default: corpus/)")
+    p.set_defaults(func=cmd_telegram)
     return parser
 
 
