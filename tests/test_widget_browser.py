@@ -6,6 +6,7 @@ them the module is skipped, except under CI (env CI set), where it fails. Screen
 artifacts/widget-desktop.png and artifacts/widget-mobile.png."""
 from __future__ import annotations
 
+import asyncio
 import html
 import os
 import re
@@ -63,7 +64,7 @@ class HostSite:
 
     def __init__(self):
         self.pages: dict[str, str] = {}
-        self.fake_replies: list[tuple[int, dict, object]] = []  # (status, headers, body)
+        self.fake_replies: list[tuple] = []  # (status, headers, body[, delay in s])
         self.url = ""
         self.app = Starlette(routes=[
             Route("/healthz", lambda r: PlainTextResponse("ok")),
@@ -79,7 +80,9 @@ class HostSite:
         return HTMLResponse(body) if body else PlainTextResponse("no such page", 404)
 
     async def _fake_ask(self, request):
-        status, headers, body = self.fake_replies.pop(0)
+        status, headers, body, *delay = self.fake_replies.pop(0)
+        if delay:
+            await asyncio.sleep(delay[0])
         return JSONResponse(body, status_code=status, headers=headers)
 
     def page(self, bot_url: str, attrs: dict[str, str] | None = None, html_lang: str = "zh-CN",
@@ -312,7 +315,7 @@ def test_hostile_api_reply_is_shown_as_text_and_bad_links_dropped(open_page, hos
 
 def test_rate_limit_and_bad_request_errors(open_page, host_site):
     host_site.fake_replies[:] = [
-        (429, {"Retry-After": "7"}, {"detail": "too many requests"}),
+        (429, {"Retry-After": "7"}, {"detail": "too many requests"}, 0.8),
         (200, {}, {"id": "x", "question": "q", "answered": False, "lang": "zh",
                    "message": "抱歉，没有找到。", "answers": []}),
         (404, {}, {"detail": "unknown policy_id 'nope'"}),
@@ -320,8 +323,13 @@ def test_rate_limit_and_bad_request_errors(open_page, host_site):
     page = open_page(host_site.page(host_site.url + "/fake"))
     page.get_by_role("button", name=LAUNCHER).click()
     ask(page, "第一个问题")
+    typing = widget(page).locator(".typing")
+    expect(typing).to_contain_text("正在查找")  # while the server thinks
+    expect(page.get_by_role("button", name="发送")).to_be_disabled()
     error = widget(page).locator(".error")
     expect(error).to_contain_text("提问太频繁，请 7 秒后再试")
+    expect(typing).to_have_count(0)
+    expect(page.get_by_role("button", name="发送")).to_be_enabled()
     error.get_by_role("button", name="重试").click()
     expect(error).to_have_count(0)
     expect(last_card(page).locator(".message")).to_have_text("抱歉，没有找到。")
