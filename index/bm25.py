@@ -58,6 +58,14 @@ class BM25:
         i = self.vocab.get(term)
         return float(self.idf[i]) if i is not None else 0.0
 
+    def postings(self, term: str) -> np.ndarray:
+        """Ids of the documents that hold `term` (sorted)."""
+        i = self.vocab.get(term)
+        if i is None:
+            return np.zeros(0, dtype=np.int32)
+        m = self.matrix
+        return m.indices[m.indptr[i]:m.indptr[i + 1]]
+
     def get_scores(self, query: Iterable[str] | Mapping[str, float]) -> np.ndarray:
         """Score of every document: a token list (repeats count) or a {token: weight} map."""
         weights: Counter[str] | Mapping[str, float]

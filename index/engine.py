@@ -6,6 +6,7 @@ import math
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 
@@ -14,7 +15,7 @@ from .bm25 import BM25
 from .corpus import Policy, load_corpus
 from .query import Alt, Query, Vocabulary, analyze
 from .sections import Clause
-from .text import Tokenizer, bigrams, entity_words, normalize
+from .text import Tokenizer, bigrams, entity_words, normalize, tokenize_many
 
 log = logging.getLogger(__name__)
 
@@ -48,12 +49,40 @@ class Hit:
 class PolicyIndex:
     """Clauses of every policy in a corpus, searchable by question."""
 
-    def __init__(self, policies: list[Policy]):
+    def __init__(self, policies: list[Policy], *, workers: int | None = None,
+                 progress: Callable[[int, int], None] | None = None):
+        """Index the clauses of `policies`. Tokenizing is the slow part: large corpora are cut
+        by `workers` processes (default: one per core); `progress(done, total)` follows it."""
         t0 = time.perf_counter()
+        self._setup(policies)
+        texts = [normalize(c.text) for _, c in self.entries]
+        heads = [normalize(" ".join(c.path)) for _, c in self.entries]
+        docs = tokenize_many(self.tokenizer, [" ".join([t, *entity_words(t)]) for t in texts]
+                             + heads, self._extra_words, workers, progress)
+        self.words = BM25(docs[:len(texts)])
+        self.grams = BM25([bigrams(t) for t in texts])
+        self.heads = BM25(docs[len(texts):])
+        self._texts = texts  # normalized, for coverage
+        self._finish(time.perf_counter() - t0)
+
+    @classmethod
+    def from_parts(cls, policies: list[Policy], texts: list[str], words: BM25, grams: BM25,
+                   heads: BM25) -> "PolicyIndex":
+        """An index from parts built earlier (see index/persist.py), without tokenizing."""
+        t0 = time.perf_counter()
+        self = cls.__new__(cls)
+        self._setup(policies)
+        if len(texts) != len(self.entries) or words.n_docs != len(self.entries):
+            raise ValueError("saved index does not match its policies")
+        self.words, self.grams, self.heads, self._texts = words, grams, heads, texts
+        self._finish(time.perf_counter() - t0)
+        return self
+
+    def _setup(self, policies: list[Policy]) -> None:
         self.policies = {p.id: p for p in policies}
         self.vocab = Vocabulary.load()
-        names = [n for p in policies for n in p.names]
-        self.tokenizer = Tokenizer(names)
+        self._extra_words = [n for p in policies for n in p.names]
+        self.tokenizer = Tokenizer(self._extra_words)
         self._names = {}
         for p in policies:
             for n in p.names:
@@ -62,23 +91,17 @@ class PolicyIndex:
                     self._names.setdefault(key, p.id)
         self.entries: list[tuple[Policy, Clause]] = [
             (p, c) for p in policies for c in p.clauses if c.answerable]
-        texts = [normalize(c.text) for _, c in self.entries]
-        heads = [normalize(" ".join(c.path)) for _, c in self.entries]
-        word_docs = [self.tokenizer.words(" ".join([t, *entity_words(t)])) for t in texts]
-        self.words = BM25(word_docs)
-        self._texts = texts  # normalized, for coverage
-        self._token_sets = [frozenset(d) for d in word_docs]
-        self.grams = BM25([bigrams(t) for t in texts])
-        self.heads = BM25([self.tokenizer.words(h) for h in heads])
+
+    def _finish(self, seconds: float) -> None:
         self._policy_of = np.array([p.id for p, _ in self.entries])
         self._known = frozenset(self.words.vocab)
-        self.build_seconds = time.perf_counter() - t0
+        self.build_seconds = seconds
         log.info("indexed %d clauses of %d policies in %.2f s", len(self.entries),
-                 len(policies), self.build_seconds)
+                 len(self.policies), seconds)
 
     @classmethod
-    def from_folder(cls, folder: str | Path) -> "PolicyIndex":
-        return cls(load_corpus(folder))
+    def from_folder(cls, folder: str | Path, **kw) -> "PolicyIndex":
+        return cls(load_corpus(folder), **kw)
 
     # -- searching -------------------------------------------------------------------------
 
@@ -119,35 +142,39 @@ class PolicyIndex:
         if allowed:
             scores = np.where(np.isin(self._policy_of, allowed), scores, 0.0)
         order = np.lexsort((np.arange(len(scores)), -scores))  # ties: document order
+        rows = np.array([i for i in order[:max(k, RERANK)] if scores[i] > 0], dtype=np.int64)
         hits = []
-        for i in order[:max(k, RERANK)]:
-            if scores[i] <= 0:
-                break
+        for i, cov in zip(rows, self.coverages(q, rows)):
             policy, clause = self.entries[i]
-            cov = self.coverage(q, int(i))
             final = float(scores[i]) * (COORD_FLOOR + (1 - COORD_FLOOR) * cov)
-            hits.append(Hit(int(i), policy, clause, final, cov))
+            hits.append(Hit(int(i), policy, clause, final, float(cov)))
         hits.sort(key=lambda h: (-h.score, h.row))
         return hits[:k]
 
     def coverage(self, q: Query, row: int) -> float:
-        """Share of what the asker said (weighted by idf) that the clause says too, in the
+        return float(self.coverages(q, np.array([row]))[0])
+
+    def coverages(self, q: Query, rows: np.ndarray) -> np.ndarray:
+        """Share of what the asker said (weighted by idf) that each clause says too, in the
         asker's words or an alternative; a word the corpus never uses counts as missing."""
         top_idf = math.log(len(self.entries) + 1.0)
-        have, text = self._token_sets[row], self._texts[row]
         total = top_idf * (len(q.unknown) + OFFTOPIC_CUE * len(q.cues))
-        matched = 0.0
+        matched = np.zeros(len(rows))
         for concept in q.concepts:
             if not concept.counts:
                 continue
             keys = [a.key for a in concept.alts]
             idf = self.words.term_idf(keys[0]) or top_idf
             total += idf
-            # A word counts as said when the clause has it as a token, or inside a longer word
-            # (jieba may cut 使用 where the asker wrote 用).
-            if any(k in have or k in text for k in keys):
-                matched += idf
-        return matched / total if total else 0.0
+            said = np.zeros(len(rows), dtype=bool)
+            for key in keys:
+                said |= np.isin(rows, self.words.postings(key))
+            # A word also counts as said inside a longer word (jieba may cut 使用 where the
+            # asker wrote 用).
+            for j in np.flatnonzero(~said):
+                said[j] = any(key in self._texts[rows[j]] for key in keys)
+            matched += idf * said
+        return matched / total if total else np.zeros(len(rows))
 
     def ask(self, question: str, policy_id: str | None = None, top_k: int = 3,
             lang: str | None = None, base_url: str = "") -> Reply:
