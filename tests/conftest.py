@@ -24,7 +24,8 @@ SETTINGS_ENV = ("PUBLIC_BASE_URL", "DATABASE_URL")
 
 
 def settings_env_keys() -> list[str]:
-    return [k for k in os.environ if k.upper().startswith("PRIVACYBOT_") or k.upper() in SETTINGS_ENV]
+    return [k for k in os.environ
+            if k.upper().startswith(("PRIVACYBOT_", "TELEGRAM_")) or k.upper() in SETTINGS_ENV]
 
 
 def get_free_port() -> int:
