@@ -123,7 +123,7 @@ def create_app(settings: Settings | None = None, index: PolicyIndex | None = Non
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         if app.state.index is None:
-            app.state.index = PolicyIndex.from_folder(settings.corpus)
+            app.state.index = settings.load_index()
         own_store = app.state.store is None
         if own_store:
             app.state.store = Store(settings.database_url, hash_secret=settings.hash_secret,

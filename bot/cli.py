@@ -8,14 +8,32 @@ import sys
 import time
 from pathlib import Path
 
-from index import CorpusError, PolicyIndex, load_corpus
+from index import CorpusError, PolicyIndex
 
 from .settings import Settings
 from .store import Store, safe_url
 
 
 def _index(corpus: Path | None) -> PolicyIndex:
-    return PolicyIndex.from_folder(corpus or Settings().corpus)
+    settings = Settings(**({"corpus": corpus} if corpus else {}))
+    return settings.load_index(progress=_progress_bar())
+
+
+def _progress_bar():
+    """A progress callback drawing on a terminal's stderr; None when stderr is not one."""
+    if not sys.stderr.isatty():
+        return None
+    t0 = time.monotonic()
+
+    def show(done: int, total: int) -> None:
+        width = 30
+        filled = width * done // max(total, 1)
+        sys.stderr.write(f"\rtokenizing [{'#' * filled}{'.' * (width - filled)}] "
+                         f"{done}/{total} texts, {time.monotonic() - t0:.0f} s")
+        if done >= total:
+            sys.stderr.write("\n")
+        sys.stderr.flush()
+    return show
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -27,7 +45,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     overrides = {k: v for k, v in (("corpus", args.corpus), ("host", args.host),
                                    ("port", args.port)) if v is not None}
     settings = Settings(**overrides)
-    index = PolicyIndex.from_folder(settings.corpus)  # fail here, clearly, not in a worker
+    index = settings.load_index(progress=_progress_bar())  # fail here, clearly, not in a worker
     store = _open_store(settings.database_url, settings)
     if store is None:
         return 1
@@ -78,16 +96,20 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 
 def cmd_index(args: argparse.Namespace) -> int:
-    """Build the index from a corpus folder and report what it holds."""
-    folder = args.corpus_dir or Settings().corpus
+    """Build the index from a corpus folder, save it for `serve`, and report what it holds."""
+    from index.persist import cache_dir_for, load_or_build
+
+    settings = Settings(**({"corpus": args.corpus_dir} if args.corpus_dir else {}))
     t0 = time.perf_counter()
-    policies = load_corpus(folder)
-    index = PolicyIndex(policies)
-    for p in policies:
+    root = settings.cache_root()
+    index, how = load_or_build(settings.corpus, root, rebuild=not args.if_changed,
+                               workers=args.workers, progress=_progress_bar())
+    for p in index.policies.values():
         n = sum(1 for c in p.clauses if c.answerable)
         print(f"{p.id:<16} {n:>5} clauses  {p.updated or '-':<10}  {p.title}")
-    print(f"{len(policies)} policies, {len(index.entries)} clauses, "
-          f"{len(index.words.vocab)} terms, built in {time.perf_counter() - t0:.2f} s")
+    where = f"; saved in {cache_dir_for(settings.corpus, root)}" if root else "; not saved (cache off)"
+    print(f"{len(index.policies)} policies, {len(index.entries)} clauses, "
+          f"{len(index.words.vocab)} terms, {how} in {time.perf_counter() - t0:.2f} s{where}")
     return 0
 
 
@@ -170,6 +192,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("index", help=cmd_index.__doc__, description=cmd_index.__doc__)
     p.add_argument("corpus_dir", nargs="?", type=Path, help="folder of policy files (default: corpus/)")
+    p.add_argument("--if-changed", action="store_true",
+                   help="reuse the saved index when the corpus and code have not changed")
+    p.add_argument("--workers", type=int, help="tokenizing processes (default: one per core)")
     p.set_defaults(func=cmd_index)
 
     p = sub.add_parser("report", help=cmd_report.__doc__, description=cmd_report.__doc__)

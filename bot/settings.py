@@ -28,6 +28,20 @@ class Settings(BaseSettings):
     hash_secret: str = ""  # key of the HMAC that pseudonymizes clients; empty = random per process
     admin_token: str = ""  # bearer token of /admin; empty = admin disabled (404)
     cors_origins: str = "*"  # comma-separated origins allowed to call the public API, or *
+    cache_dir: str = ""  # saved indexes; empty = ~/.cache/privacybot, "off" = never saved
+
+    def cache_root(self) -> Path | None:
+        from index.persist import default_cache_root
+
+        if self.cache_dir.strip().lower() in ("off", "none", "0"):
+            return None
+        return Path(self.cache_dir).expanduser() if self.cache_dir.strip() else default_cache_root()
+
+    def load_index(self, **kw):
+        """The corpus's index: loaded from the cache when its fingerprint matches, else built."""
+        from index.persist import load_or_build
+
+        return load_or_build(self.corpus, self.cache_root(), **kw)[0]
 
     @property
     def cors_origin_list(self) -> list[str]:

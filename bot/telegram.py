@@ -470,7 +470,7 @@ def main(corpus: Path | None = None, environ: Mapping[str, str] | None = None) -
               "webhook is removed while it runs (use `privacybot serve` for webhook mode)",
               file=sys.stderr)
     logging.getLogger("privacybot").setLevel(logging.INFO)
-    index = PolicyIndex.from_folder(settings.corpus)
+    index = settings.load_index()
     from sqlalchemy.exc import SQLAlchemyError
 
     from .store import safe_url

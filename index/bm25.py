@@ -45,6 +45,24 @@ class BM25:
         self.matrix = sparse.csr_matrix((weights, (rows_a, cols_a)),
                                         shape=(len(self.vocab), self.n_docs))
 
+    def to_parts(self) -> tuple[dict, dict[str, np.ndarray]]:
+        """(small attributes, large arrays) for saving; see from_parts."""
+        small = {"k1": self.k1, "b": self.b, "epsilon": self.epsilon, "n_docs": self.n_docs,
+                 "avgdl": self.avgdl, "vocab": self.vocab, "shape": self.matrix.shape}
+        m = self.matrix
+        return small, {"idf": self.idf, "data": m.data, "indices": m.indices, "indptr": m.indptr}
+
+    @classmethod
+    def from_parts(cls, small: dict, arrays: dict[str, np.ndarray]) -> "BM25":
+        """A BM25 from saved parts; the arrays may be memory-mapped (they are only read)."""
+        self = cls.__new__(cls)
+        self.k1, self.b, self.epsilon = small["k1"], small["b"], small["epsilon"]
+        self.n_docs, self.avgdl, self.vocab = small["n_docs"], small["avgdl"], small["vocab"]
+        self.idf = arrays["idf"]
+        self.matrix = sparse.csr_matrix((arrays["data"], arrays["indices"], arrays["indptr"]),
+                                        shape=small["shape"], copy=False)
+        return self
+
     def _idf(self, df: Counter[str]) -> np.ndarray:
         idf = np.zeros(len(self.vocab), dtype=np.float64)
         for term, i in self.vocab.items():

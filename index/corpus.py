@@ -211,15 +211,20 @@ def load_policy(path: Path) -> Policy:
     return policy
 
 
+def policy_files(folder: Path) -> list[Path]:
+    """The files of a corpus folder that are read as policies, in order."""
+    return [path for path in sorted(folder.iterdir())
+            if path.suffix.lower() in SUFFIXES and not path.name.startswith(".")
+            and path.name.lower() != "readme.md" and not path.is_dir()]
+
+
 def load_corpus(folder: str | Path) -> list[Policy]:
     """Every readable policy in `folder`, sorted by id; bad files are skipped with a warning."""
     folder = Path(folder)
     if not folder.is_dir():
         raise CorpusError(f"corpus folder not found: {folder}")
     policies: dict[str, Policy] = {}
-    for path in sorted(folder.iterdir()):
-        if path.suffix.lower() not in SUFFIXES or path.name.startswith(".") or path.name.lower() == "readme.md":
-            continue
+    for path in policy_files(folder):
         try:
             policy = load_policy(path)
         except (OSError, UnicodeDecodeError, ValueError, yaml.YAMLError) as exc:

@@ -43,6 +43,7 @@ def hermetic_env(tmp_path_factory):
             mp.delenv(key)
         db = tmp_path_factory.mktemp("default-log") / "privacybot.sqlite3"
         mp.setenv("PRIVACYBOT_DATABASE_URL", f"sqlite:///{db}")
+        mp.setenv("PRIVACYBOT_CACHE_DIR", str(db.parent / "index-cache"))
         yield
 
 

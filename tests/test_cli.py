@@ -29,6 +29,7 @@ def env(**extra: str) -> dict[str, str]:
     e = {k: v for k, v in os.environ.items() if k not in settings_env_keys()}
     e["PYTHONIOENCODING"] = "utf-8"
     e["PRIVACYBOT_DATABASE_URL"] = f"sqlite:///{LOG_DIR / 'default.sqlite3'}"  # never the cwd
+    e["PRIVACYBOT_CACHE_DIR"] = str(LOG_DIR / "index-cache")  # never the user's cache
     e.update(extra)
     return e
 
