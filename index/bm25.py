@@ -84,6 +84,14 @@ class BM25:
         m = self.matrix
         return m.indices[m.indptr[i]:m.indptr[i + 1]]
 
+    def posting_weights(self, term: str) -> tuple[np.ndarray, np.ndarray]:
+        """Ids of the documents that hold `term` (sorted) and its weight in each."""
+        i = self.vocab.get(term)
+        m = self.matrix
+        if i is None:
+            return m.indices[:0], m.data[:0]
+        return m.indices[m.indptr[i]:m.indptr[i + 1]], m.data[m.indptr[i]:m.indptr[i + 1]]
+
     def get_scores(self, query: Iterable[str] | Mapping[str, float]) -> np.ndarray:
         """Score of every document: a token list (repeats count) or a {token: weight} map."""
         weights: Counter[str] | Mapping[str, float]

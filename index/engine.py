@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 import math
 import time
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -93,7 +94,11 @@ class PolicyIndex:
             (p, c) for p in policies for c in p.clauses if c.answerable]
 
     def _finish(self, seconds: float) -> None:
-        self._policy_of = np.array([p.id for p, _ in self.entries])
+        # Entries are grouped by policy: each policy's clauses are one span of rows.
+        self._span: dict[str, tuple[int, int]] = {}
+        for row, (p, _) in enumerate(self.entries):
+            lo, _hi = self._span.get(p.id, (row, row))
+            self._span[p.id] = (lo, row + 1)
         self._known = frozenset(self.words.vocab)
         self.build_seconds = seconds
         log.info("indexed %d clauses of %d policies in %.2f s", len(self.entries),
@@ -108,28 +113,65 @@ class PolicyIndex:
     def analyze(self, question: str) -> Query:
         return analyze(question, self.vocab, self.tokenizer, self._names, self._known)
 
-    def _alt_scores(self, alt: Alt) -> np.ndarray:
-        """One alternative's score in every clause. Its words add up, scaled by the share of
-        them the clause has (a clause with 权限 alone is not a match for 读写权限); its bigrams
-        count as their mean, so a long word weighs no more than a short one."""
-        words = np.zeros(len(self.entries))
-        present = np.zeros(len(self.entries))
+    def _candidates(self, q: Query, allowed: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Clauses (sorted row numbers) holding a word of the question, in its text or heading,
+        within the allowed policies, and a map row → position among them (−1: not one).
+        Scores are computed for these only: a query costs the length of its postings."""
+        n = len(self.entries)
+        mask = np.zeros(n, dtype=bool)
+        for concept in q.concepts:
+            for alt in concept.alts:
+                for tok in alt.tokens:
+                    mask[self.words.postings(tok)] = True
+                    mask[self.heads.postings(tok)] = True
+        if allowed:
+            inside = np.zeros(n, dtype=bool)
+            for pid in allowed:
+                lo, hi = self._span[pid]
+                inside[lo:hi] = True
+            mask &= inside
+        rows = np.flatnonzero(mask)
+        where = np.full(n, -1, dtype=np.int64)
+        where[rows] = np.arange(len(rows))
+        return rows, where
+
+    @staticmethod
+    def _on(bm: BM25, term: str, where: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Positions among the candidates of the clauses holding `term`, and its weight there."""
+        docs, weights = bm.posting_weights(term)
+        pos = where[docs]
+        ok = pos >= 0
+        return pos[ok], weights[ok]
+
+    def _alt_scores(self, alt: Alt, rows: np.ndarray, where: np.ndarray) -> np.ndarray:
+        """One alternative's score in each candidate clause. Its words add up, scaled by the
+        share of them the clause has (a clause with 权限 alone is not a match for 读写权限);
+        its bigrams count as their mean, so a long word weighs no more than a short one."""
+        words = np.zeros(len(rows))
+        present = np.zeros(len(rows))
         for tok in alt.tokens:
-            s = self.words.get_scores([tok])
-            words += s
-            present += s > 0
+            pos, w = self._on(self.words, tok, where)
+            words[pos] += w
+            present[pos] += w > 0
         words *= present / len(alt.tokens)
-        grams = self.grams.get_scores(list(alt.grams)) / max(1, len(alt.grams))
-        heads = self.heads.get_scores(list(alt.tokens))
+        grams = np.zeros(len(rows))
+        for gram, n in Counter(alt.grams).items():
+            pos, w = self._on(self.grams, gram, where)
+            grams[pos] += n * w
+        grams /= max(1, len(alt.grams))
+        heads = np.zeros(len(rows))
+        for tok, n in Counter(alt.tokens).items():
+            pos, w = self._on(self.heads, tok, where)
+            heads[pos] += n * w
         return alt.weight * (words + BIGRAM_WEIGHT * grams + HEADING_WEIGHT * heads)
 
-    def _scores(self, q: Query) -> np.ndarray:
+    def _scores(self, q: Query, rows: np.ndarray, where: np.ndarray) -> np.ndarray:
         """Σ over the question's concepts of the best alternative's score in each clause."""
-        total = np.zeros(len(self.entries))
+        total = np.zeros(len(rows))
         for concept in q.concepts:
             best = None
             for alt in concept.alts:
-                s = self._alt_scores(alt)
+                s = self._alt_scores(alt, rows, where)
                 best = s if best is None else np.maximum(best, s)
             total += best
         return total
@@ -137,16 +179,20 @@ class PolicyIndex:
     def search(self, q: Query, policy_id: str | None = None, k: int = 3) -> list[Hit]:
         """The k best clauses. BM25 picks candidates; among them a clause that says more of
         what was asked is preferred (score × coordination factor, as in classic Lucene)."""
-        scores = self._scores(q)
-        allowed = [policy_id] if policy_id else q.products
-        if allowed:
-            scores = np.where(np.isin(self._policy_of, allowed), scores, 0.0)
-        order = np.lexsort((np.arange(len(scores)), -scores))  # ties: document order
-        rows = np.array([i for i in order[:max(k, RERANK)] if scores[i] > 0], dtype=np.int64)
+        candidates, where = self._candidates(q, [policy_id] if policy_id else q.products)
+        scores = self._scores(q, candidates, where)
+        top = max(k, RERANK)
+        if len(scores) > 4 * top:  # keep the best `top` (and all tied with the last) cheaply
+            cut = np.partition(scores, len(scores) - top)[len(scores) - top]
+            keep = np.flatnonzero(scores >= cut)
+            candidates, scores = candidates[keep], scores[keep]
+        order = np.lexsort((candidates, -scores))[:top]  # ties: document order
+        order = order[scores[order] > 0]
+        rows, scores = candidates[order], scores[order]
         hits = []
-        for i, cov in zip(rows, self.coverages(q, rows)):
+        for i, score, cov in zip(rows, scores, self.coverages(q, rows)):
             policy, clause = self.entries[i]
-            final = float(scores[i]) * (COORD_FLOOR + (1 - COORD_FLOOR) * cov)
+            final = float(score) * (COORD_FLOOR + (1 - COORD_FLOOR) * cov)
             hits.append(Hit(int(i), policy, clause, final, float(cov)))
         hits.sort(key=lambda h: (-h.score, h.row))
         return hits[:k]
@@ -168,7 +214,10 @@ class PolicyIndex:
             total += idf
             said = np.zeros(len(rows), dtype=bool)
             for key in keys:
-                said |= np.isin(rows, self.words.postings(key))
+                docs = self.words.postings(key)  # sorted
+                if len(docs):
+                    at = np.minimum(np.searchsorted(docs, rows), len(docs) - 1)
+                    said |= docs[at] == rows
             # A word also counts as said inside a longer word (jieba may cut 使用 where the
             # asker wrote 用).
             for j in np.flatnonzero(~said):

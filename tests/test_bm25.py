@@ -1,5 +1,6 @@
 """BM25 scores equal rank-bm25's BM25Okapi on the same tokens."""
 import numpy as np
+import pytest
 from hypothesis import given, settings, strategies as st
 from rank_bm25 import BM25Okapi
 
@@ -34,3 +35,32 @@ def test_weighted_query_is_a_weighted_sum():
 
 def test_unknown_terms_score_zero():
     assert not BM25([["a"], ["b"]]).get_scores(["nope"]).any()
+
+
+def _dense_alt_scores(index, alt):
+    """The straightforward reference: every clause, from full BM25 score vectors."""
+    words = np.zeros(len(index.entries))
+    present = np.zeros(len(index.entries))
+    for tok in alt.tokens:
+        s = index.words.get_scores([tok])
+        words += s
+        present += s > 0
+    words *= present / len(alt.tokens)
+    grams = index.grams.get_scores(list(alt.grams)) / max(1, len(alt.grams))
+    heads = index.heads.get_scores(list(alt.tokens))
+    return alt.weight * (words + 0.3 * grams + 0.5 * heads)
+
+
+@pytest.mark.parametrize("question", ["怎么注销账号？", "How do I delete my account?",
+                                      "vymeet為什麼要讀取通訊錄", "数据泄露了你们会怎么通知"])
+def test_scoring_only_candidates_equals_scoring_every_clause(policy_index, question):
+    q = policy_index.analyze(question)
+    rows, where = policy_index._candidates(q, [])
+    fast = policy_index._scores(q, rows, where)
+    dense = np.zeros(len(policy_index.entries))
+    for concept in q.concepts:
+        dense += np.max([_dense_alt_scores(policy_index, a) for a in concept.alts], axis=0)
+    np.testing.assert_allclose(fast, dense[rows], rtol=1e-12, atol=1e-12)
+    # outside the candidates only bigram evidence can score, and never above the best
+    outside = np.setdiff1d(np.arange(len(dense)), rows)
+    assert dense[outside].max(initial=0) < fast.max()
