@@ -11,7 +11,7 @@ import hmac
 import logging
 
 from fastapi import FastAPI, HTTPException, Query, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -75,3 +75,20 @@ def mount(app: FastAPI, settings: Settings, templates: Jinja2Templates) -> None:
                      top: int = Query(20, ge=1, le=200)) -> dict:
         """The same report as JSON, for export."""
         return report_of(request, days, top)
+
+    @app.post("/admin/reindex", status_code=202, tags=["admin"],
+              responses={401: {"description": "Missing or wrong token"}})
+    def reindex(request: Request):
+        """Rebuild the index from the corpus folder in the background and swap it in; requests
+        keep being answered by the current index meanwhile. Poll GET for the outcome."""
+        require_admin(request, settings)
+        started = request.app.state.reloader.trigger()
+        log.info("admin: reindex %s", "started" if started else "queued after the running one")
+        return JSONResponse({"started": started, **request.app.state.reloader.status()}, 202)
+
+    @app.get("/admin/reindex", tags=["admin"],
+             responses={401: {"description": "Missing or wrong token"}})
+    def reindex_status(request: Request) -> dict:
+        """Whether a reindex is running, when the last one succeeded, the last error."""
+        require_admin(request, settings)
+        return request.app.state.reloader.status()

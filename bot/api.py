@@ -20,6 +20,7 @@ from index import Answer, PolicyIndex
 from index.answer import EXAMPLES
 
 from . import admin, telegram
+from .reload import Reloader
 from .settings import Settings
 from .store import REASONS, Store, StoreError
 
@@ -128,10 +129,13 @@ def create_app(settings: Settings | None = None, index: PolicyIndex | None = Non
         if own_store:
             app.state.store = Store(settings.database_url, hash_secret=settings.hash_secret,
                                     retention_days=settings.retention_days)
+        if settings.watch:
+            app.state.reloader.watch(settings.watch_interval)
         await telegram.start_webhook(app)  # no-op unless TELEGRAM_WEBHOOK_URL is set
         try:
             yield
         finally:
+            app.state.reloader.stop()
             await telegram.stop_webhook(app)
             if own_store:
                 app.state.store.close()
@@ -142,6 +146,7 @@ def create_app(settings: Settings | None = None, index: PolicyIndex | None = Non
     app.state.index = index
     app.state.store = store
     app.state.settings = settings
+    app.state.reloader = Reloader(app, settings)
     # Public endpoints are called from help centers' own sites; no cookies are involved.
     app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origin_list,
                        allow_methods=["GET", "POST"], allow_headers=["Content-Type"],

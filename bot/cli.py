@@ -44,6 +44,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     overrides = {k: v for k, v in (("corpus", args.corpus), ("host", args.host),
                                    ("port", args.port)) if v is not None}
+    if args.watch:
+        overrides["watch"] = True
     settings = Settings(**overrides)
     index = settings.load_index(progress=_progress_bar())  # fail here, clearly, not in a worker
     store = _open_store(settings.database_url, settings)
@@ -178,6 +180,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", help="address to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=int, help="port (default 8000)")
     p.add_argument("--corpus", type=Path, help="folder of policy files (default: corpus/)")
+    p.add_argument("--watch", action="store_true",
+                   help="reindex in the background when the corpus folder changes")
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("ask", help=cmd_ask.__doc__, description=cmd_ask.__doc__)

@@ -28,6 +28,8 @@ class Settings(BaseSettings):
     hash_secret: str = ""  # key of the HMAC that pseudonymizes clients; empty = random per process
     admin_token: str = ""  # bearer token of /admin; empty = admin disabled (404)
     cors_origins: str = "*"  # comma-separated origins allowed to call the public API, or *
+    watch: bool = False  # reindex when the corpus folder changes
+    watch_interval: float = Field(2.0, gt=0)  # seconds between looks at the corpus folder
     cache_dir: str = ""  # saved indexes; empty = ~/.cache/privacybot, "off" = never saved
 
     def cache_root(self) -> Path | None:
