@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import (Boolean, Column, DateTime, Float, MetaData, String, Table, Text,
-                        case, create_engine, delete, event, func, insert, select)
+                        case, create_engine, delete, event, func, insert, select, text)
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -105,6 +105,24 @@ def make_engine(url: str) -> Engine:
     return engine
 
 
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+MIGRATION_LOCK = 7_212_023  # PostgreSQL advisory lock id: replicas starting together migrate in turn
+
+
+def migrate(engine: Engine) -> None:
+    """Run the Alembic migrations up to the newest (bot/migrations/versions/)."""
+    from alembic import command
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": MIGRATION_LOCK})
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
+
+
 def safe_url(url: str) -> str:
     """The database URL without its password, for logs."""
     try:
@@ -138,11 +156,12 @@ class Store:
 
     # -- schema ------------------------------------------------------------------------------
     def ensure_schema(self) -> bool:
-        """Create the tables if needed; False (logged) when the database is unreachable."""
+        """Bring the schema up to date (Alembic migrations); False (logged) when the database
+        is unreachable."""
         if self._schema_ready:
             return True
         try:
-            metadata.create_all(self.engine)
+            migrate(self.engine)
         except SQLAlchemyError as e:
             log.warning("log database %s unavailable: %s", safe_url(self.url), e.__class__.__name__)
             return False

@@ -87,6 +87,51 @@ def serve_app(app, port: int | None = None):
         thread.join(timeout=15)
 
 
+def _pg_bin() -> Path | None:
+    """Debian's PostgreSQL binaries (or PRIVACYBOT_PG_BIN)."""
+    if os.environ.get("PRIVACYBOT_PG_BIN"):
+        return Path(os.environ["PRIVACYBOT_PG_BIN"])
+    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
+    return found[-1].parent if found else None
+
+
+@pytest.fixture(scope="session")
+def pg_url():
+    """A real PostgreSQL server on loopback for the session, in a temporary cluster."""
+    import pwd
+    import shutil
+    import subprocess
+
+    bindir = _pg_bin()
+    if bindir is None:
+        if os.environ.get("CI"):
+            pytest.fail("PostgreSQL binaries not found (CI must run the PostgreSQL tests)")
+        pytest.skip("PostgreSQL not installed (apt-get install postgresql)")
+    import tempfile
+
+    # Not under pytest's own temp folder: that one is private to the user running the tests.
+    data = Path(tempfile.mkdtemp(prefix="privacybot-pg-"))
+    as_user: list[str] = []
+    if os.geteuid() == 0:  # initdb refuses root: run the server as the postgres user
+        pw = pwd.getpwnam("postgres")
+        os.chown(data, pw.pw_uid, pw.pw_gid)
+        as_user = [shutil.which("runuser") or "/usr/sbin/runuser", "-u", "postgres", "--"]
+    port = get_free_port()
+    run = lambda *cmd: subprocess.run([*as_user, *cmd], check=True, capture_output=True)  # noqa: E731
+    run(str(bindir / "initdb"), "-D", str(data / "db"), "-A", "trust", "-U", "privacybot",
+        "-E", "UTF8", "--no-locale")
+    run(str(bindir / "pg_ctl"), "-D", str(data / "db"), "-l", str(data / "server.log"), "-w",
+        "-o", f"-p {port} -k {data} -c listen_addresses=127.0.0.1 -c fsync=off", "start")
+    try:
+        run(str(bindir / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "privacybot",
+            "privacybot")
+        yield f"postgresql://privacybot@127.0.0.1:{port}/privacybot"
+    finally:
+        subprocess.run([*as_user, str(bindir / "pg_ctl"), "-D", str(data / "db"), "-m", "fast",
+                        "-w", "stop"], capture_output=True)
+        shutil.rmtree(data, ignore_errors=True)
+
+
 @pytest.fixture(scope="session")
 def log_store(tmp_path_factory) -> Store:
     """The question/feedback log of the session's server: a real SQLite file."""

@@ -17,8 +17,23 @@ UNANSWERED = {"answered": False, "lang": "zh", "answers": []}
 
 
 @pytest.fixture
-def store(tmp_path):
+def sqlite_store(tmp_path):
     s = Store(f"sqlite:///{tmp_path / 'log.sqlite3'}", hash_secret="k", retention_days=30)
+    yield s
+    s.close()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store(request, tmp_path):
+    """The same store on SQLite (the default) and on a real PostgreSQL server (replicas)."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'log.sqlite3'}"
+    else:
+        url = request.getfixturevalue("pg_url")
+    s = Store(url, hash_secret="k", retention_days=30)
+    with s.engine.begin() as conn:  # the PostgreSQL database is shared by the session
+        conn.execute(text("DELETE FROM questions"))
+        conn.execute(text("DELETE FROM feedback"))
     yield s
     s.close()
 
@@ -33,7 +48,8 @@ def test_questions_are_logged_with_their_reply(store):
     assert row["latency_ms"] == 4.2 and row["lang"] == "zh"
 
 
-def test_clients_are_stored_only_as_pseudonyms(store, tmp_path):
+def test_clients_are_stored_only_as_pseudonyms(sqlite_store, tmp_path):
+    store = sqlite_store
     client = "203.0.113.9|Mozilla/5.0 (X11)"
     store.log_question(question="q", reply=UNANSWERED, channel="api", latency_ms=1, client=client)
     store.add_feedback(question_id=None, vote="up", client=client)
@@ -49,7 +65,8 @@ def test_clients_are_stored_only_as_pseudonyms(store, tmp_path):
     other.close()
 
 
-def test_sqlite_runs_in_wal_mode(store, tmp_path):
+def test_sqlite_runs_in_wal_mode(sqlite_store, tmp_path):
+    store = sqlite_store
     store.add_feedback(question_id="x", vote="up")
     con = sqlite3.connect(tmp_path / "log.sqlite3")
     assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
@@ -147,4 +164,55 @@ def test_locked_database_row_is_written_once_the_lock_is_released(tmp_path):
     assert s.flush(timeout=30)
     assert s.written == 1 and s.dropped == 0
     locker.close()
+    s.close()
+
+
+def test_replicas_migrate_together_and_share_one_log(pg_url):
+    """Several replicas starting at once against one PostgreSQL: one migrates, all log."""
+    stores: list[Store] = []
+    errors: list[Exception] = []
+
+    def start() -> None:
+        try:
+            stores.append(Store(pg_url, hash_secret="shared"))
+        except Exception as e:  # noqa: BLE001 - asserted below
+            errors.append(e)
+
+    threads = [threading.Thread(target=start) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == [] and len(stores) == 4
+    with stores[0].engine.connect() as conn:
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0001"
+        before = conn.execute(text("SELECT count(*) FROM questions")).scalar()
+    for n, s in enumerate(stores):
+        s.log_question(question=f"replica {n}", reply=UNANSWERED, channel="api", latency_ms=1,
+                       client="203.0.113.9")
+        s.flush()
+    rows = [r for r in stores[0].question_rows(limit=10_000) if r["question"].startswith("replica ")]
+    assert len(rows) >= 4 and stores[0].report()["totals"]["questions"] >= before + 4
+    assert len({r["client"] for r in rows}) == 1  # same secret: same pseudonym on every replica
+    for s in stores:
+        s.close()
+
+
+def test_an_old_sqlite_log_without_migrations_is_adopted(tmp_path):
+    """A log created before migrations existed keeps its rows and gets the version table."""
+    import sqlite3 as sq
+    path = tmp_path / "old.sqlite3"
+    con = sq.connect(path)
+    con.execute("CREATE TABLE questions (id VARCHAR(32) PRIMARY KEY, asked_at DATETIME NOT NULL, "
+                "channel VARCHAR(32) NOT NULL, question TEXT NOT NULL, lang VARCHAR(8), "
+                "answered BOOLEAN NOT NULL, policy_id VARCHAR(200), section_id VARCHAR(200), "
+                "heading TEXT, score FLOAT, latency_ms FLOAT, client VARCHAR(32))")
+    con.execute("INSERT INTO questions VALUES ('a', '2026-11-20 10:00:00', 'api', 'old', 'zh', 0, "
+                "NULL, NULL, NULL, NULL, 1.0, NULL)")
+    con.commit()
+    con.close()
+    s = Store(f"sqlite:///{path}", retention_days=3650)
+    assert [r["question"] for r in s.question_rows()] == ["old"]
+    s.add_feedback(question_id="a", vote="up")
+    assert len(s.feedback_rows()) == 1
     s.close()
