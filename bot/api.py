@@ -10,7 +10,8 @@ from typing import Literal
 from fastapi import FastAPI, HTTPException, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, PlainTextResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, Field, field_validator
@@ -20,6 +21,8 @@ from index import Answer, PolicyIndex
 from index.answer import EXAMPLES
 
 from . import admin, telegram
+from .guard import BodyLimit, RateLimit, SecurityHeaders, Timeout
+from .metrics import Metrics, MetricsMiddleware
 from .reload import Reloader
 from .settings import Settings
 from .store import REASONS, Store, StoreError
@@ -27,6 +30,8 @@ from .store import REASONS, Store, StoreError
 log = logging.getLogger("privacybot.api")
 HERE = Path(__file__).resolve().parent
 MAX_QUESTION = 500
+MAX_BODY = 64 * 1024  # bytes; larger request bodies are refused before being read
+PUBLIC_POSTS = ("/api/v1/ask", "/api/v1/feedback")  # rate-limited per client
 CHANNEL = r"^[a-z][a-z0-9_-]{0,31}$"
 
 
@@ -132,9 +137,11 @@ def create_app(settings: Settings | None = None, index: PolicyIndex | None = Non
         if settings.watch:
             app.state.reloader.watch(settings.watch_interval)
         await telegram.start_webhook(app)  # no-op unless TELEGRAM_WEBHOOK_URL is set
+        app.state.ready = True
         try:
             yield
         finally:
+            app.state.ready = False
             app.state.reloader.stop()
             await telegram.stop_webhook(app)
             if own_store:
@@ -147,10 +154,22 @@ def create_app(settings: Settings | None = None, index: PolicyIndex | None = Non
     app.state.store = store
     app.state.settings = settings
     app.state.reloader = Reloader(app, settings)
+    app.state.metrics = Metrics(app)
+    app.state.ready = False
+    # Added innermost first. From the outside in: metrics see every answer, including refusals;
+    # security headers; CORS, so that a 429 or 413 still reaches the widget on another origin
+    # with its Retry-After readable; then the body limit, rate limits and the timeout.
+    app.add_middleware(Timeout, seconds=settings.request_timeout)
+    app.add_middleware(RateLimit, per_client=settings.rate_limit,
+                       overall=settings.rate_limit_global, paths=PUBLIC_POSTS,
+                       limit_loopback=settings.rate_limit_loopback)
+    app.add_middleware(BodyLimit, limit=MAX_BODY)
     # Public endpoints are called from help centers' own sites; no cookies are involved.
     app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origin_list,
                        allow_methods=["GET", "POST"], allow_headers=["Content-Type"],
                        expose_headers=["Retry-After"], max_age=600)
+    app.add_middleware(SecurityHeaders)
+    app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
 
@@ -224,6 +243,19 @@ def create_app(settings: Settings | None = None, index: PolicyIndex | None = Non
     def policies(request: Request) -> list[dict]:
         """The policies this server answers from."""
         return [p.summary() for p in idx(request).policies.values()]
+
+    @app.get("/readyz", tags=["ops"], responses={503: {"description": "Not ready"}})
+    def readyz(request: Request):
+        """200 while this replica should get traffic: index loaded, not shutting down."""
+        if not request.app.state.ready or request.app.state.index is None:
+            return JSONResponse({"status": "not ready"}, status_code=503)
+        return {"status": "ready"}
+
+    @app.get("/metrics", tags=["ops"], response_class=PlainTextResponse)
+    def metrics(request: Request):
+        """Prometheus metrics."""
+        return PlainTextResponse(generate_latest(request.app.state.metrics.registry),
+                                 media_type=CONTENT_TYPE_LATEST)
 
     @app.get("/healthz", tags=["ops"])
     def healthz(request: Request) -> dict:

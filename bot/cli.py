@@ -10,6 +10,7 @@ from pathlib import Path
 
 from index import CorpusError, PolicyIndex
 
+from . import logs
 from .settings import Settings
 from .store import Store, safe_url
 
@@ -47,6 +48,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if args.watch:
         overrides["watch"] = True
     settings = Settings(**overrides)
+    log_config = logs.setup(settings.log_format, settings.log_level)
     index = settings.load_index(progress=_progress_bar())  # fail here, clearly, not in a worker
     store = _open_store(settings.database_url, settings)
     if store is None:
@@ -56,7 +58,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
           f"log in {safe_url(settings.database_url)}; "
           f"serving on http://{settings.host}:{settings.port}/", file=sys.stderr)
     try:
-        uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level)
+        # SIGTERM/SIGINT: uvicorn stops accepting, lets requests in flight finish, then the
+        # app's lifespan closes the log store (its queued rows are written).
+        uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level,
+                    log_config=log_config, timeout_graceful_shutdown=30)
     finally:
         store.close()
     return 0

@@ -28,6 +28,11 @@ class Settings(BaseSettings):
     hash_secret: str = ""  # key of the HMAC that pseudonymizes clients; empty = random per process
     admin_token: str = ""  # bearer token of /admin; empty = admin disabled (404)
     cors_origins: str = "*"  # comma-separated origins allowed to call the public API, or *
+    rate_limit: str = "60/minute"  # questions and feedback per client address; "off" = none
+    rate_limit_global: str = "300/second"  # over all clients together (backstop); "off" = none
+    rate_limit_loopback: bool = False  # also limit 127.0.0.1 / ::1 per client
+    request_timeout: float = Field(30.0, ge=0)  # seconds before a 503; 0 = none
+    log_format: str = "text"  # or "json": one JSON object per log line
     watch: bool = False  # reindex when the corpus folder changes
     watch_interval: float = Field(2.0, gt=0)  # seconds between looks at the corpus folder
     cache_dir: str = ""  # saved indexes; empty = ~/.cache/privacybot, "off" = never saved

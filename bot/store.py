@@ -142,6 +142,7 @@ class Store:
         self.engine = make_engine(url)
         self.dropped = 0  # question rows given up on (queue full or database failing)
         self.written = 0
+        self.counts: dict[tuple[str, bool], int] = {}  # questions seen, by (channel, answered)
         self._schema_ready = False
         self._lock = threading.Lock()
         self._queue: queue.Queue = queue.Queue(maxsize=QUEUE_SIZE)
@@ -195,6 +196,9 @@ class Store:
             "heading": best.get("heading"), "score": best.get("score"),
             "latency_ms": round(float(latency_ms), 3), "client": self.pseudonym(client),
         }
+        with self._lock:
+            key = (row["channel"], row["answered"])
+            self.counts[key] = self.counts.get(key, 0) + 1
         if self._closed or self._thread is None:
             self._write_batch([row])
             return qid
