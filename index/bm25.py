@@ -8,7 +8,6 @@ every document in Python. `tests/test_bm25.py` checks equality with rank-bm25.
 """
 from __future__ import annotations
 
-import math
 from collections import Counter
 from typing import Iterable, Mapping
 
@@ -25,25 +24,34 @@ class BM25:
         self.n_docs = len(corpus)
         lengths = np.array([len(doc) for doc in corpus], dtype=np.float64)
         self.avgdl = float(lengths.sum() / self.n_docs) if self.n_docs else 0.0
+        # Term ids in order of first appearance, one pass over all tokens; then (term,
+        # document) pairs are counted with numpy instead of a Counter per document.
         self.vocab: dict[str, int] = {}
-        rows, cols, tfs = [], [], []
-        df: Counter[str] = Counter()
-        for j, doc in enumerate(corpus):
-            counts = Counter(doc)
-            df.update(counts.keys())
-            for term, tf in counts.items():
-                rows.append(self.vocab.setdefault(term, len(self.vocab)))
-                cols.append(j)
-                tfs.append(tf)
+        setdefault = self.vocab.setdefault
+        ids = np.fromiter((setdefault(t, len(self.vocab)) for doc in corpus for t in doc),
+                          dtype=np.int64, count=int(lengths.sum()))
+        docs = np.repeat(np.arange(self.n_docs, dtype=np.int64), lengths.astype(np.int64))
+        pairs, tf = np.unique(ids * max(self.n_docs, 1) + docs, return_counts=True)
+        rows_a, cols_a = pairs // max(self.n_docs, 1), pairs % max(self.n_docs, 1)
+        df = np.bincount(rows_a, minlength=len(self.vocab))
         self.idf = self._idf(df)
-        tf = np.array(tfs, dtype=np.float64)
-        rows_a = np.array(rows, dtype=np.int64)
-        cols_a = np.array(cols, dtype=np.int64)
+        tf = tf.astype(np.float64)
         denom = tf + k1 * (1 - b + b * lengths[cols_a] / self.avgdl) if self.n_docs else tf
         weights = self.idf[rows_a] * tf * (k1 + 1) / denom if len(tf) else tf
-        # Row t holds the postings of term t: a query reads only its own rows.
-        self.matrix = sparse.csr_matrix((weights, (rows_a, cols_a)),
+        # Row t holds the postings of term t: a query reads only its own rows. Pairs are
+        # sorted by (term, document), which is CSR order already.
+        indptr = np.zeros(len(self.vocab) + 1, dtype=np.int64)
+        np.cumsum(df, out=indptr[1:])
+        self.matrix = sparse.csr_matrix((weights, cols_a.astype(np.int32), indptr),
                                         shape=(len(self.vocab), self.n_docs))
+
+    def _idf(self, df: np.ndarray) -> np.ndarray:
+        """rank-bm25's idf, with its ε floor for terms in more than half of the documents."""
+        idf = np.log(self.n_docs - df + 0.5) - np.log(df + 0.5)
+        if len(idf):
+            average = float(idf.sum() / len(idf))
+            idf[idf < 0] = self.epsilon * average
+        return idf
 
     def to_parts(self) -> tuple[dict, dict[str, np.ndarray]]:
         """(small attributes, large arrays) for saving; see from_parts."""
@@ -62,15 +70,6 @@ class BM25:
         self.matrix = sparse.csr_matrix((arrays["data"], arrays["indices"], arrays["indptr"]),
                                         shape=small["shape"], copy=False)
         return self
-
-    def _idf(self, df: Counter[str]) -> np.ndarray:
-        idf = np.zeros(len(self.vocab), dtype=np.float64)
-        for term, i in self.vocab.items():
-            idf[i] = math.log(self.n_docs - df[term] + 0.5) - math.log(df[term] + 0.5)
-        if len(idf):
-            average = float(idf.sum() / len(idf))
-            idf[idf < 0] = self.epsilon * average
-        return idf
 
     def term_idf(self, term: str) -> float:
         i = self.vocab.get(term)

@@ -58,10 +58,15 @@ class PolicyIndex:
         self._setup(policies)
         texts = [normalize(c.text) for _, c in self.entries]
         heads = [normalize(" ".join(c.path)) for _, c in self.entries]
+        built: dict[str, BM25] = {}
+
+        def grams() -> None:  # runs while worker processes tokenize
+            built["grams"] = BM25([bigrams(t) for t in texts])
+
         docs = tokenize_many(self.tokenizer, [" ".join([t, *entity_words(t)]) for t in texts]
-                             + heads, self._extra_words, workers, progress)
+                             + heads, self._extra_words, workers, progress, meanwhile=grams)
         self.words = BM25(docs[:len(texts)])
-        self.grams = BM25([bigrams(t) for t in texts])
+        self.grams = built["grams"]
         self.heads = BM25(docs[len(texts):])
         self._texts = texts  # normalized, for coverage
         self._finish(time.perf_counter() - t0)

@@ -81,8 +81,9 @@ def normalize(text: str, taiwan: bool = False) -> str:
 class Tokenizer:
     """jieba with the domain dictionary and product names; thread-safe after initialize().
 
-    Two engines cut (almost always) the same way: jieba itself, the default, or rjieba
-    (jieba-rs, ~20× faster, `pip install rjieba`), chosen by PRIVACYBOT_TOKENIZER. Clauses and questions always go
+    Two engines cut (almost always) the same way, with the same dictionary and algorithm:
+    rjieba (jieba-rs, ~20× faster; the default when installed) and jieba itself, chosen by
+    PRIVACYBOT_TOKENIZER. They differ on dotted numbers ("1.4.1" is one token in rjieba). Clauses and questions always go
     through the same one; the index fingerprint records which."""
 
     def __init__(self, extra_words: list[str] = (), backend: str | None = None):
@@ -138,10 +139,12 @@ class Tokenizer:
 
 
 def default_backend() -> str:
+    from importlib.util import find_spec
+
     chosen = os.environ.get("PRIVACYBOT_TOKENIZER", "").strip().lower()
     if chosen in ("jieba", "rjieba"):
         return chosen
-    return "jieba"
+    return "rjieba" if find_spec("rjieba") else "jieba"
 
 
 def bigrams(norm: str) -> list[str]:
@@ -194,10 +197,12 @@ def _words_of(texts: list[str]) -> list[list[str]]:
 
 def tokenize_many(tokenizer: Tokenizer, texts: list[str], extra_words: list[str] = (),
                   workers: int | None = None,
-                  progress: Callable[[int, int], None] | None = None) -> list[list[str]]:
+                  progress: Callable[[int, int], None] | None = None,
+                  meanwhile: Callable[[], object] | None = None) -> list[list[str]]:
     """tokenizer.words() of every text. Identical texts (boilerplate repeated across policies)
     are cut once; a large corpus is cut by `workers` processes (default: one per core), each
-    with a tokenizer made the same way (same backend, dictionary and extra words)."""
+    with a tokenizer made the same way (same backend, dictionary and extra words), while this
+    process runs `meanwhile` (other indexing work)."""
     unique = list(dict.fromkeys(texts))
     total = len(unique)
     workers = workers or os.cpu_count() or 1
@@ -210,11 +215,16 @@ def tokenize_many(tokenizer: Tokenizer, texts: list[str], extra_words: list[str]
         ctx = multiprocessing.get_context("fork" if alone else "spawn")
         with ctx.Pool(min(workers, len(chunks)), _init_worker,
                       (list(extra_words), tokenizer.backend)) as pool:
-            for words in pool.imap(_words_of, chunks):
+            results = pool.imap(_words_of, chunks)  # the workers start at once
+            if meanwhile:
+                meanwhile()
+            for words in results:
                 out.extend(words)
                 if progress:
                     progress(len(out), total)
     else:
+        if meanwhile:
+            meanwhile()
         for chunk in chunks:
             out.extend(tokenizer.words(t) for t in chunk)
             if progress:

@@ -62,3 +62,12 @@ def test_normalize_and_tokenize_never_fail(text):
     assert normalize(norm) == norm  # idempotent
     for tok in TOKENIZER.words(norm) + bigrams(norm):
         assert tok.strip() == tok and tok
+
+
+def test_both_tokenizer_engines_cut_alike():
+    from index.text import Tokenizer, normalize
+    a, b = Tokenizer(["盟畅云会议"], backend="jieba"), Tokenizer(["盟畅云会议"], backend="rjieba")
+    for text in ["我们会收集您的个人信息用于注销帐号和第三方SDK", "盟畅云会议会读取您的通讯录吗",
+                 "您可以撤回同意并删除您的个人信息"]:
+        norm = normalize(text)
+        assert a.words(norm) == b.words(norm) and a.cut(norm) == b.cut(norm)
