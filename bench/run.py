@@ -304,7 +304,9 @@ class Server:
 def server_env(folder: Path, cache: Path, tmp: Path, name: str) -> dict:
     return {**os.environ, "PRIVACYBOT_CORPUS": str(folder), "PRIVACYBOT_CACHE_DIR": str(cache),
             "PRIVACYBOT_DATABASE_URL": f"sqlite:///{tmp}/{name}.sqlite3",
-            "PRIVACYBOT_LOG_LEVEL": "warning", "PYTHONUNBUFFERED": "1"}
+            "PRIVACYBOT_LOG_LEVEL": "warning", "PYTHONUNBUFFERED": "1",
+            # capacity is measured, not the rate limits that protect it
+            "PRIVACYBOT_RATE_LIMIT": "off", "PRIVACYBOT_RATE_LIMIT_GLOBAL": "off"}
 
 
 def serve(folder: Path, cache: Path, tmp: Path, name: str) -> Server:

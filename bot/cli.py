@@ -53,10 +53,24 @@ def cmd_serve(args: argparse.Namespace) -> int:
     store = _open_store(settings.database_url, settings)
     if store is None:
         return 1
-    app = create_app(settings, index, store)
     print(f"privacybot: {len(index.policies)} policies, {len(index.entries)} clauses, "
           f"log in {safe_url(settings.database_url)}; "
-          f"serving on http://{settings.host}:{settings.port}/", file=sys.stderr)
+          f"serving on http://{settings.host}:{settings.port}/"
+          + (f" with {args.workers} worker processes" if args.workers > 1 else ""),
+          file=sys.stderr)
+    if args.workers > 1:
+        # Each worker process makes its own app from the environment; the index they load
+        # is the one just built or checked here (saved in the cache, same fingerprint).
+        store.close()
+        index = None  # the workers load their own; this process only supervises them
+        import os
+        os.environ.update({"PRIVACYBOT_CORPUS": str(settings.corpus),
+                           "PRIVACYBOT_WATCH": "true" if settings.watch else "false"})
+        uvicorn.run("bot.api:create_app", factory=True, workers=args.workers,
+                    host=settings.host, port=settings.port, log_level=settings.log_level,
+                    log_config=log_config, timeout_graceful_shutdown=30)
+        return 0
+    app = create_app(settings, index, store)
     try:
         # SIGTERM/SIGINT: uvicorn stops accepting, lets requests in flight finish, then the
         # app's lifespan closes the log store (its queued rows are written).
@@ -187,6 +201,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--corpus", type=Path, help="folder of policy files (default: corpus/)")
     p.add_argument("--watch", action="store_true",
                    help="reindex in the background when the corpus folder changes")
+    p.add_argument("--workers", type=int, default=1, metavar="N",
+                   help="worker processes (default 1); they share the saved index")
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("ask", help=cmd_ask.__doc__, description=cmd_ask.__doc__)

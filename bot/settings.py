@@ -29,7 +29,7 @@ class Settings(BaseSettings):
     admin_token: str = ""  # bearer token of /admin; empty = admin disabled (404)
     cors_origins: str = "*"  # comma-separated origins allowed to call the public API, or *
     rate_limit: str = "60/minute"  # questions and feedback per client address; "off" = none
-    rate_limit_global: str = "300/second"  # over all clients together (backstop); "off" = none
+    rate_limit_global: str = "1000/second"  # over all clients together (backstop); "off" = none
     rate_limit_loopback: bool = False  # also limit 127.0.0.1 / ::1 per client
     request_timeout: float = Field(30.0, ge=0)  # seconds before a 503; 0 = none
     log_format: str = "text"  # or "json": one JSON object per log line

@@ -34,6 +34,21 @@ def env(**extra: str) -> dict[str, str]:
     return e
 
 
+def wait_ready(proc: subprocess.Popen, url: str, path: str = "/healthz", timeout: float = 60) -> None:
+    """Until the server started as `proc` answers `path` with 200 (failing if it exits)."""
+    deadline = time.monotonic() + timeout
+    with httpx.Client(base_url=url, trust_env=False, timeout=5) as c:
+        while True:
+            assert proc.poll() is None, "privacybot serve exited"
+            try:
+                if c.get(path).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            assert time.monotonic() < deadline, f"no answer on {path} within {timeout:.0f} s"
+            time.sleep(0.2)
+
+
 def run(*args: str, **extra_env: str) -> subprocess.CompletedProcess:
     assert EXE, "privacybot console script not found"
     return subprocess.run([EXE, *args], capture_output=True, text=True, encoding="utf-8",
@@ -122,17 +137,8 @@ def test_serve_starts_answers_and_report_shows_the_questions(tmp_path, free_port
                                 stdout=subprocess.DEVNULL, stderr=err, cwd=ROOT,
                                 env=env(DATABASE_URL=db, PRIVACYBOT_DATABASE_URL=db))
         try:
+            wait_ready(proc, url)
             with httpx.Client(base_url=url, trust_env=False, timeout=30) as c:
-                deadline = time.monotonic() + 60
-                while True:
-                    assert proc.poll() is None, "privacybot serve exited"
-                    try:
-                        if c.get("/healthz").status_code == 200:
-                            break
-                    except httpx.TransportError:
-                        pass
-                    assert time.monotonic() < deadline, "no /healthz answer within 60 s"
-                    time.sleep(0.2)
                 r = c.post("/api/v1/ask", json={"question": "怎么注销账号？"})
                 off = c.post("/api/v1/ask", json={"question": "明天会下雨吗", "channel": "widget"})
                 vote = c.post("/api/v1/feedback", json={
@@ -157,3 +163,25 @@ def test_serve_starts_answers_and_report_shows_the_questions(tmp_path, free_port
     assert {d["channel"] for d in report["per_day"]} == {"api", "widget"}
     text = run("report", "--database", db)
     assert text.returncode == 0 and "明天会下雨吗" in text.stdout and "mcmeet 5.6" in text.stdout
+
+
+def test_serve_with_two_workers_answers_from_both(tmp_path, free_port):
+    url = f"http://127.0.0.1:{free_port}"
+    db = f"sqlite:///{tmp_path / 'log.sqlite3'}"
+    proc = subprocess.Popen([EXE, "serve", "--port", str(free_port), "--workers", "2"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT,
+                            env=env(PRIVACYBOT_DATABASE_URL=db,
+                                    PRIVACYBOT_CACHE_DIR=str(tmp_path / "cache")))
+    try:
+        wait_ready(proc, url, "/readyz", timeout=90)
+        with httpx.Client(base_url=url, trust_env=False, timeout=30) as c:
+            answers = [c.post("/api/v1/ask", json={"question": "怎么注销账号？"},
+                              headers={"Connection": "close"}) for _ in range(8)]
+        assert all(r.status_code == 200 and r.json()["answered"] for r in answers)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()

@@ -18,7 +18,7 @@ import httpx
 import pytest
 
 from conftest import ROOT, get_free_port
-from test_cli import EXE, env
+from test_cli import EXE, env, wait_ready
 
 QUESTIONS = ["怎么注销账号？", "How do I delete my account?", "会收集我的位置信息吗？",
              "vymeet為什麼要讀取通訊錄", "Does vymeet sell my data?", "明天会下雨吗",
@@ -41,17 +41,7 @@ def served(tmp_path):
                             stderr=err, cwd=ROOT,
                             env=env(PRIVACYBOT_DATABASE_URL=f"sqlite:///{tmp_path / 'log.sqlite3'}",
                                     PRIVACYBOT_LOG_LEVEL="warning"))
-    deadline = time.monotonic() + 60
-    with httpx.Client(trust_env=False, timeout=5) as c:
-        while True:
-            assert proc.poll() is None, "privacybot serve exited"
-            try:
-                if c.get(url + "/readyz").status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "not ready within 60 s"
-            time.sleep(0.1)
+    wait_ready(proc, url, "/readyz")
     yield proc, url, tmp_path / "log.sqlite3"
     if proc.poll() is None:
         proc.kill()
