@@ -168,3 +168,14 @@ def test_markup_in_a_question_is_not_read_as_words(policy_index):
     marked = policy_index.ask('<b>怎么注销账号？</b><img src=x onerror="alert(1)">')
     assert marked.answered and marked.answers[0].section_id == plain.answers[0].section_id
     assert marked.answers[0].score == plain.answers[0].score
+
+
+def test_not_answered_names_a_few_products_of_a_large_corpus():
+    from index.answer import LISTED, not_answered
+    from index.corpus import Policy
+    policies = [Policy(f"p{i}", f"产品{i}隐私政策", f"产品{i}", [], None, None, "zh", None, "")
+                for i in range(50)]
+    zh = not_answered("明天会下雨吗", "zh", policies).message
+    assert f"产品{LISTED - 1}" in zh and f"产品{LISTED}（" not in zh and "等 50 个产品" in zh
+    en = not_answered("Will it rain?", "en", policies).message
+    assert f"and {50 - LISTED} more" in en
