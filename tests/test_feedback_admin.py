@@ -201,5 +201,6 @@ def test_answers_are_served_when_the_log_database_is_unusable(policy_index, tmp_
         assert "try again" in fb.json()["detail"]
         store.flush()
         assert store.dropped == 1
+        assert "privacybot_log_rows_dropped_total 1.0" in c.get("/metrics").text
         assert c.get("/healthz").status_code == 200
     store.close()
