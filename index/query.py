@@ -46,6 +46,14 @@ class Vocabulary:
     generic: frozenset[str] = frozenset()  # stemmed English and normalized Chinese words
     offtopic: tuple[str, ...] = ()  # cue words of questions policies never answer
 
+    def __post_init__(self) -> None:
+        # Rules by the first character of their trigger: a question is checked only against
+        # the rules that can start at one of its characters.
+        self._by_first: dict[str, list[int]] = defaultdict(list)
+        for i, (trigger, _) in enumerate(self.zh_rules):
+            if trigger:
+                self._by_first[trigger[0]].append(i)
+
     @classmethod
     def load(cls) -> "Vocabulary":
         phrases: dict[tuple[str, ...], list[str]] = defaultdict(list)
@@ -108,8 +116,9 @@ class Vocabulary:
         a trigger inside a longer one that matched is not counted again."""
         out: list[tuple[str, list[str]]] = []
         covered = norm
-        for trigger, targets in self.zh_rules:
-            if trigger and trigger in covered:
+        candidates = sorted({i for ch in set(norm) for i in self._by_first.get(ch, ())})
+        for trigger, targets in (self.zh_rules[i] for i in candidates):  # longest first, as listed
+            if trigger in covered:
                 covered = covered.replace(trigger, " ")
                 out.append((trigger, [t for t in targets if t not in norm]))
         return out
