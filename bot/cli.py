@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 import time
 from pathlib import Path
@@ -63,7 +64,6 @@ def cmd_serve(args: argparse.Namespace) -> int:
         # is the one just built or checked here (saved in the cache, same fingerprint).
         store.close()
         index = None  # the workers load their own; this process only supervises them
-        import os
         os.environ.update({"PRIVACYBOT_CORPUS": str(settings.corpus),
                            "PRIVACYBOT_WATCH": "true" if settings.watch else "false"})
         uvicorn.run("bot.api:create_app", factory=True, workers=args.workers,

@@ -18,7 +18,7 @@ log = logging.getLogger("privacybot.guard")
 # Pages we render ourselves carry no inline script or style: the strictest policy fits them.
 PAGE_CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
             "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
-PAGES = ("/", "/policies/", "/admin")  # prefixes of our own HTML pages (not /docs)
+PAGE_PREFIXES = ("/policies/", "/admin")  # our own HTML pages besides "/" (not /docs)
 
 
 async def send_json(send, status: int, detail: str, headers: dict[str, str] | None = None):
@@ -190,7 +190,7 @@ class SecurityHeaders:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         path = scope["path"]
-        page = path == "/" or any(path.startswith(p) for p in PAGES[1:])
+        page = path == "/" or path.startswith(PAGE_PREFIXES)
 
         async def with_headers(message):
             if message["type"] == "http.response.start":

@@ -77,11 +77,7 @@ class BM25:
 
     def postings(self, term: str) -> np.ndarray:
         """Ids of the documents that hold `term` (sorted)."""
-        i = self.vocab.get(term)
-        if i is None:
-            return np.zeros(0, dtype=np.int32)
-        m = self.matrix
-        return m.indices[m.indptr[i]:m.indptr[i + 1]]
+        return self.posting_weights(term)[0]
 
     def posting_weights(self, term: str) -> tuple[np.ndarray, np.ndarray]:
         """Ids of the documents that hold `term` (sorted) and its weight in each."""

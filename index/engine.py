@@ -202,9 +202,6 @@ class PolicyIndex:
         hits.sort(key=lambda h: (-h.score, h.row))
         return hits[:k]
 
-    def coverage(self, q: Query, row: int) -> float:
-        return float(self.coverages(q, np.array([row]))[0])
-
     def coverages(self, q: Query, rows: np.ndarray) -> np.ndarray:
         """Share of what the asker said (weighted by idf) that each clause says too, in the
         asker's words or an alternative; a word the corpus never uses counts as missing."""
