@@ -9,6 +9,8 @@ import sys
 import time
 from pathlib import Path
 
+from pydantic import ValidationError
+
 from index import CorpusError, PolicyIndex
 
 from . import logs
@@ -244,6 +246,12 @@ def main(argv: list[str] | None = None) -> int:
     except CorpusError as exc:
         print(f"privacybot: {exc}", file=sys.stderr)
         return 1
+    except ValidationError as exc:  # a PRIVACYBOT_* variable that does not parse
+        for err in exc.errors():
+            name = ".".join(str(x) for x in err["loc"])
+            print(f"privacybot: invalid setting PRIVACYBOT_{name.upper()}: "
+                  f"{err['msg'].removeprefix('Value error, ')}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         return 130
 

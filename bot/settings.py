@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_CORPUS = Path(__file__).resolve().parent.parent / "corpus"
@@ -36,6 +36,14 @@ class Settings(BaseSettings):
     watch: bool = False  # reindex when the corpus folder changes
     watch_interval: float = Field(2.0, gt=0)  # seconds between looks at the corpus folder
     cache_dir: str = ""  # saved indexes; empty = ~/.cache/privacybot, "off" = never saved
+
+    @field_validator("rate_limit", "rate_limit_global")
+    @classmethod
+    def _rate(cls, v: str) -> str:
+        from .guard import parse_rate
+
+        parse_rate(v)  # a typo here must stop the start, not every request
+        return v
 
     def cache_root(self) -> Path | None:
         from index.persist import default_cache_root

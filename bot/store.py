@@ -30,6 +30,9 @@ from sqlalchemy.exc import SQLAlchemyError
 log = logging.getLogger("privacybot.store")
 
 VOTES = ("up", "down")
+# Channels counted by name in the metrics; any other a client names is counted as "other",
+# so that callers cannot grow the metrics without bound.
+KNOWN_CHANNELS = frozenset({"api", "widget", "web", "telegram"})
 REASONS = ("wrong_clause", "not_answered", "unclear", "other")
 QUEUE_SIZE = 10_000
 BATCH = 500
@@ -197,7 +200,8 @@ class Store:
             "latency_ms": round(float(latency_ms), 3), "client": self.pseudonym(client),
         }
         with self._lock:
-            key = (row["channel"], row["answered"])
+            key = (row["channel"] if row["channel"] in KNOWN_CHANNELS else "other",
+                   row["answered"])
             self.counts[key] = self.counts.get(key, 0) + 1
         if self._closed or self._thread is None:
             self._write_batch([row])

@@ -185,3 +185,12 @@ def test_serve_with_two_workers_answers_from_both(tmp_path, free_port):
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+@pytest.mark.parametrize("name, value", [("PRIVACYBOT_RATE_LIMIT", "lots"),
+                                         ("PRIVACYBOT_RATE_LIMIT_GLOBAL", "5/fortnight"),
+                                         ("PRIVACYBOT_REQUEST_TIMEOUT", "-1")])
+def test_an_invalid_setting_stops_serve_with_a_clear_message(free_port, name, value):
+    p = run("serve", "--port", str(free_port), **{name: value})
+    assert p.returncode == 2
+    assert_clean_failure(p, name)

@@ -216,3 +216,13 @@ def test_an_old_sqlite_log_without_migrations_is_adopted(tmp_path):
     s.add_feedback(question_id="a", vote="up")
     assert len(s.feedback_rows()) == 1
     s.close()
+
+
+def test_metric_counts_stay_bounded_whatever_channels_clients_name(sqlite_store):
+    for n in range(50):
+        sqlite_store.log_question(question="q", reply=UNANSWERED, channel=f"made-up-{n}",
+                                  latency_ms=1)
+    sqlite_store.log_question(question="q", reply=ANSWERED, channel="widget", latency_ms=1)
+    assert sqlite_store.counts == {("other", False): 50, ("widget", True): 1}
+    sqlite_store.flush()
+    assert {r["channel"] for r in sqlite_store.question_rows()} >= {"made-up-0", "widget"}
