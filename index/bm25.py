@@ -71,6 +71,24 @@ class BM25:
                                         shape=small["shape"], copy=False)
         return self
 
+    @property
+    def indptr(self) -> np.ndarray:
+        """Row t's postings are indices/data[indptr[t]:indptr[t + 1]] of the matrix."""
+        return self.matrix.indptr
+
+    @property
+    def max_weights(self) -> np.ndarray:
+        """Each term's largest weight in any document (0 for a term in none): the bound that
+        top-k pruning needs. Computed on first use (one pass over the matrix)."""
+        if getattr(self, "_max_weights", None) is None:
+            m = self.matrix
+            out = np.zeros(m.shape[0])
+            filled = np.diff(m.indptr) > 0
+            if filled.any():
+                out[filled] = np.maximum.reduceat(m.data, m.indptr[:-1][filled])
+            self._max_weights = out
+        return self._max_weights
+
     def term_idf(self, term: str) -> float:
         i = self.vocab.get(term)
         return float(self.idf[i]) if i is not None else 0.0

@@ -12,10 +12,12 @@ from typing import Callable
 import numpy as np
 
 from .answer import Answer, Reply, compose, not_answered
+from . import kernel
 from .bm25 import BM25
 from .corpus import Policy, load_corpus
-from .query import Alt, Query, Vocabulary, analyze
+from .query import Names, Query, Vocabulary, analyze
 from .sections import Clause
+from .kernel import GRAMS, HEADS, WORDS
 from .text import Tokenizer, bigrams, entity_words, normalize, tokenize_many
 
 log = logging.getLogger(__name__)
@@ -36,6 +38,12 @@ MIN_SCORE = 3.0
 OFFTOPIC_CUE = 2
 # Answers after the first are kept only when they score this share of the first.
 RELATIVE_CUTOFF = 0.35
+
+
+def _read_only(a: np.ndarray, dtype) -> np.ndarray:
+    out = np.asarray(a, dtype=dtype).view()
+    out.flags.writeable = False
+    return out
 
 
 @dataclass
@@ -89,12 +97,13 @@ class PolicyIndex:
         self.vocab = Vocabulary.load()
         self._extra_words = [n for p in policies for n in p.names]
         self.tokenizer = Tokenizer(self._extra_words)
-        self._names = {}
+        names: dict[str, str] = {}
         for p in policies:
             for n in p.names:
                 key = normalize(n)
                 if len(key) >= 2:
-                    self._names.setdefault(key, p.id)
+                    names.setdefault(key, p.id)
+        self._names = Names(names)
         self.entries: list[tuple[Policy, Clause]] = [
             (p, c) for p in policies for c in p.clauses if c.answerable]
 
@@ -105,6 +114,18 @@ class PolicyIndex:
             lo, _hi = self._span.get(p.id, (row, row))
             self._span[p.id] = (lo, row + 1)
         self._known = frozenset(self.words.vocab)
+        self._alts: dict = {}  # see query.analyze
+        # What kernel.score_top reads: the postings of the three fields, and the one span of
+        # rows that allows every policy.
+        # Fixed types (read-only, built or memory-mapped alike): one compiled version.
+        self._postings = tuple(_read_only(a, t) for bm in (self.words, self.grams, self.heads)
+                               for a, t in ((bm.matrix.indices, np.int32),
+                                            (bm.matrix.data, np.float64),
+                                            (bm.matrix.indptr, np.int64)))
+        self._everything = (np.array([0], dtype=np.int64),
+                            np.array([len(self.entries)], dtype=np.int64))
+        # Compile the kernel now (or load it from numba's cache), not at the first question.
+        self.search(Query("", "zh", ""))
         self.build_seconds = seconds
         log.info("indexed %d clauses of %d policies in %.2f s", len(self.entries),
                  len(self.policies), seconds)
@@ -116,84 +137,56 @@ class PolicyIndex:
     # -- searching -------------------------------------------------------------------------
 
     def analyze(self, question: str) -> Query:
-        return analyze(question, self.vocab, self.tokenizer, self._names, self._known)
+        return analyze(question, self.vocab, self.tokenizer, self._names, self._known,
+                       self._alts)
 
-    def _candidates(self, q: Query, allowed: list[str]) -> tuple[np.ndarray, np.ndarray]:
-        """Clauses (sorted row numbers) holding a word of the question, in its text or heading,
-        within the allowed policies, and a map row → position among them (−1: not one).
-        Scores are computed for these only: a query costs the length of its postings."""
-        n = len(self.entries)
-        mask = np.zeros(n, dtype=bool)
-        for concept in q.concepts:
+    def _plan(self, q: Query) -> tuple[np.ndarray, ...]:
+        """The question's posting lists, in the layout of kernel.score_top: per list its
+        field, term, multiplicity and alternative; per alternative its concept, weight,
+        number of words and number of bigrams. Repeated words of an alternative are separate
+        word lists, as the sums of the numpy version added them one at a time."""
+        fields = ((WORDS, self.words.vocab), (GRAMS, self.grams.vocab), (HEADS, self.heads.vocab))
+        lists: list[tuple[int, int, float, int]] = []
+        alts: list[tuple[int, float, int, int]] = []
+        for ci, concept in enumerate(q.concepts):
             for alt in concept.alts:
-                for tok in alt.tokens:
-                    mask[self.words.postings(tok)] = True
-                    mask[self.heads.postings(tok)] = True
+                ai = len(alts)
+                alts.append((ci, alt.weight, len(alt.tokens), max(1, len(alt.grams))))
+                for f, vocab in fields:
+                    terms = ([(t, 1) for t in alt.tokens] if f == WORDS else
+                             Counter(alt.grams if f == GRAMS else alt.tokens).items())
+                    for term, n in terms:
+                        i = vocab.get(term)
+                        if i is not None:
+                            lists.append((f, i, float(n), ai))
+        lf, lt, lm, la = zip(*lists) if lists else ((),) * 4
+        ac, aw, an, ag = zip(*alts) if alts else ((),) * 4
+        return (np.array(lf, dtype=np.int8), np.array(lt, dtype=np.int64),
+                np.array(lm, dtype=np.float64), np.array(la, dtype=np.int64),
+                np.array(ac, dtype=np.int64), np.array(aw, dtype=np.float64),
+                np.array(an, dtype=np.float64), np.array(ag, dtype=np.float64))
+
+    def ranked(self, q: Query, allowed: list[str], top: int) -> tuple[np.ndarray, np.ndarray, int]:
+        """The `top` best clauses by BM25 (rows and scores, best first, ties in document order)
+        among the clauses holding a word of the question in their text or heading, within the
+        allowed policies (all when empty); and how many clauses were candidates.
+
+        A clause's score is the sum over the question's concepts of the best alternative's
+        score there: its words add up, scaled by the share of them the clause has (a clause
+        with 权限 alone is not a match for 读写权限); its bigrams count as their mean, so a
+        long word weighs no more than a short one; heading words count HEADING_WEIGHT."""
         if allowed:
-            inside = np.zeros(n, dtype=bool)
-            for pid in allowed:
-                lo, hi = self._span[pid]
-                inside[lo:hi] = True
-            mask &= inside
-        rows = np.flatnonzero(mask)
-        where = np.full(n, -1, dtype=np.int64)
-        where[rows] = np.arange(len(rows))
-        return rows, where
-
-    @staticmethod
-    def _on(bm: BM25, term: str, where: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Positions among the candidates of the clauses holding `term`, and its weight there."""
-        docs, weights = bm.posting_weights(term)
-        pos = where[docs]
-        ok = pos >= 0
-        return pos[ok], weights[ok]
-
-    def _alt_scores(self, alt: Alt, rows: np.ndarray, where: np.ndarray) -> np.ndarray:
-        """One alternative's score in each candidate clause. Its words add up, scaled by the
-        share of them the clause has (a clause with 权限 alone is not a match for 读写权限);
-        its bigrams count as their mean, so a long word weighs no more than a short one."""
-        words = np.zeros(len(rows))
-        present = np.zeros(len(rows))
-        for tok in alt.tokens:
-            pos, w = self._on(self.words, tok, where)
-            words[pos] += w
-            present[pos] += w > 0
-        words *= present / len(alt.tokens)
-        grams = np.zeros(len(rows))
-        for gram, n in Counter(alt.grams).items():
-            pos, w = self._on(self.grams, gram, where)
-            grams[pos] += n * w
-        grams /= max(1, len(alt.grams))
-        heads = np.zeros(len(rows))
-        for tok, n in Counter(alt.tokens).items():
-            pos, w = self._on(self.heads, tok, where)
-            heads[pos] += n * w
-        return alt.weight * (words + BIGRAM_WEIGHT * grams + HEADING_WEIGHT * heads)
-
-    def _scores(self, q: Query, rows: np.ndarray, where: np.ndarray) -> np.ndarray:
-        """Σ over the question's concepts of the best alternative's score in each clause."""
-        total = np.zeros(len(rows))
-        for concept in q.concepts:
-            best = None
-            for alt in concept.alts:
-                s = self._alt_scores(alt, rows, where)
-                best = s if best is None else np.maximum(best, s)
-            total += best
-        return total
+            spans = sorted(self._span[pid] for pid in allowed)
+            lo, hi = (np.array(x, dtype=np.int64) for x in zip(*spans))
+        else:
+            lo, hi = self._everything
+        return kernel.score_top(*self._postings, *self._plan(q), lo, hi, top, BIGRAM_WEIGHT,
+                                HEADING_WEIGHT)
 
     def search(self, q: Query, policy_id: str | None = None, k: int = 3) -> list[Hit]:
         """The k best clauses. BM25 picks candidates; among them a clause that says more of
         what was asked is preferred (score × coordination factor, as in classic Lucene)."""
-        candidates, where = self._candidates(q, [policy_id] if policy_id else q.products)
-        scores = self._scores(q, candidates, where)
-        top = max(k, RERANK)
-        if len(scores) > 4 * top:  # keep the best `top` (and all tied with the last) cheaply
-            cut = np.partition(scores, len(scores) - top)[len(scores) - top]
-            keep = np.flatnonzero(scores >= cut)
-            candidates, scores = candidates[keep], scores[keep]
-        order = np.lexsort((candidates, -scores))[:top]  # ties: document order
-        order = order[scores[order] > 0]
-        rows, scores = candidates[order], scores[order]
+        rows, scores, _ = self.ranked(q, [policy_id] if policy_id else q.products, max(k, RERANK))
         hits = []
         for i, score, cov in zip(rows, scores, self.coverages(q, rows)):
             policy, clause = self.entries[i]
@@ -207,23 +200,25 @@ class PolicyIndex:
         asker's words or an alternative; a word the corpus never uses counts as missing."""
         top_idf = math.log(len(self.entries) + 1.0)
         total = top_idf * (len(q.unknown) + OFFTOPIC_CUE * len(q.cues))
+        counted = [c for c in q.concepts if c.counts]
+        keys = [[a.key for a in c.alts] for c in counted]
+        # Which rows hold each key word (one compiled pass over its postings' ranges).
+        indptr, vocab = self.words.indptr, self.words.vocab
+        flat = [vocab.get(key, -1) for ks in keys for key in ks]
+        starts = np.array([indptr[i] if i >= 0 else 0 for i in flat], dtype=np.int64)
+        ends = np.array([indptr[i + 1] if i >= 0 else 0 for i in flat], dtype=np.int64)
+        held = kernel.holds(self._postings[0], starts, ends, np.asarray(rows, dtype=np.int64))
         matched = np.zeros(len(rows))
-        for concept in q.concepts:
-            if not concept.counts:
-                continue
-            keys = [a.key for a in concept.alts]
-            idf = self.words.term_idf(keys[0]) or top_idf
+        at = 0
+        for ks in keys:
+            idf = self.words.term_idf(ks[0]) or top_idf
             total += idf
-            said = np.zeros(len(rows), dtype=bool)
-            for key in keys:
-                docs = self.words.postings(key)  # sorted
-                if len(docs):
-                    at = np.minimum(np.searchsorted(docs, rows), len(docs) - 1)
-                    said |= docs[at] == rows
+            said = held[at:at + len(ks)].any(axis=0)
+            at += len(ks)
             # A word also counts as said inside a longer word (jieba may cut 使用 where the
             # asker wrote 用).
             for j in np.flatnonzero(~said):
-                said[j] = any(key in self._texts[rows[j]] for key in keys)
+                said[j] = any(key in self._texts[rows[j]] for key in ks)
             matched += idf * said
         return matched / total if total else np.zeros(len(rows))
 

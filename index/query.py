@@ -53,6 +53,11 @@ class Vocabulary:
         for i, (trigger, _) in enumerate(self.zh_rules):
             if trigger:
                 self._by_first[trigger[0]].append(i)
+        # Every Chinese term the tables add or react to: a finite set, so what is derived from
+        # one of them alone (its expansion here, its tokens in analyze) is kept once worked out.
+        self.terms = frozenset(t for ts in self.en_phrases.values() for t in ts) | frozenset(
+            t for trigger, targets in self.zh_rules for t in (trigger, *targets))
+        self._expansions: dict[str, list[str]] = {}
 
     @classmethod
     def load(cls) -> "Vocabulary":
@@ -125,10 +130,46 @@ class Vocabulary:
 
     def expand(self, norm: str) -> list[str]:
         """Terms that synonyms of the words in `norm` add (never the words themselves)."""
+        if norm in self._expansions:
+            return self._expansions[norm]
         out: list[str] = []
         for _, targets in self.rules_in(norm):
             out.extend(t for t in targets if t not in out)
+        if norm in self.terms:
+            self._expansions[norm] = out
         return out
+
+
+class Names:
+    """Normalized product names → policy ids, indexed by character: a question is checked
+    only against the names that can occur in it (a corpus of a thousand policies has
+    thousands of names and aliases)."""
+
+    def __init__(self, names: dict[str, str]):
+        self.ids = dict(names)
+        self.longest_first = sorted(names, key=len, reverse=True)
+        self._rank = {n: i for i, n in enumerate(self.longest_first)}
+        self._by_start: dict[str, list[str]] = defaultdict(list)  # by their first two characters
+        self._by_char: dict[str, set[str]] = defaultdict(set)
+        for name in self.longest_first:
+            self._by_start[name[:2]].append(name)
+            for ch in name:
+                self._by_char[ch].add(name)
+
+    def possible(self, *texts: str) -> list[str]:
+        """The names that may occur in the texts, longest first; also after names found in
+        them are blanked out with a space (so pairs with a space count too)."""
+        starts = set()
+        for text in texts:
+            starts.update(text[i:i + 2] for i in range(len(text) - 1))
+            starts.update(c + " " for c in text)
+            starts.update(" " + c for c in text)
+        found = {n for st in starts for n in self._by_start.get(st, ())}
+        return sorted(found, key=self._rank.__getitem__)
+
+    def owners(self, word: str) -> set[str]:
+        """Policy ids of the names that hold `word`."""
+        return {self.ids[n] for n in self._by_char.get(word[0], ()) if word in n} if word else set()
 
 
 def detect_language(question: str) -> str:
@@ -188,9 +229,13 @@ class Query:
 
 
 def analyze(question: str, vocab: Vocabulary, tokenizer: Tokenizer,
-            names: dict[str, str], known: frozenset[str] | set[str]) -> Query:
+            names: Names | dict[str, str], known: frozenset[str] | set[str],
+            memo: dict | None = None) -> Query:
     """Turn a question into concepts. `names` maps normalized product names to policy ids;
-    `known` is the index vocabulary (untranslated words found there are kept)."""
+    `known` is the index vocabulary (untranslated words found there are kept); `memo` keeps
+    the alternatives of the vocabulary's own terms between calls (for one index)."""
+    if not isinstance(names, Names):
+        names = Names(names)
     text = _MARKUP.sub(" ", question)
     lang = detect_language(text)
     # Traditional questions are read character by character (t2s); the Taiwan-wording reading
@@ -200,15 +245,23 @@ def analyze(question: str, vocab: Vocabulary, tokenizer: Tokenizer,
     plain = normalize(text, taiwan=True) if lang == "zh-Hant" else norm
     products: list[str] = []
     rest = norm
-    for name in sorted(names, key=len, reverse=True):
+    for name in names.possible(rest, plain):
         if name in rest or name in plain:
-            if names[name] not in products:
-                products.append(names[name])
+            if names.ids[name] not in products:
+                products.append(names.ids[name])
             rest, plain = rest.replace(name, " "), plain.replace(name, " ")
     q = Query(question, lang, rest, products)
     q.cues = vocab.offtopic_cues(rest)
 
     def alt(text: str, weight: float = 1.0) -> Alt | None:
+        if memo is None or text not in vocab.terms:
+            return make_alt(text, weight)
+        key = (text, weight)
+        if key not in memo:
+            memo[key] = make_alt(text, weight)
+        return memo[key]
+
+    def make_alt(text: str, weight: float) -> Alt | None:
         # Whole words (search-mode parts would count a long word many times), except a word
         # the policies never use, which stands for its parts (公司地址 → 公司 地址).
         tokens = []
@@ -244,7 +297,7 @@ def analyze(question: str, vocab: Vocabulary, tokenizer: Tokenizer,
     for w in [w for w in own if w not in known and len(w) >= 2]:
         # A word the policies never use that is part of one product's name ("盟畅" of
         # "盟畅云会议", when no alias says so) names that product.
-        owners = {pid for name, pid in names.items() if w in name}
+        owners = names.owners(w)
         if len(owners) == 1:
             own.remove(w)
             q.products += [pid for pid in owners if pid not in q.products]

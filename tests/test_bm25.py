@@ -53,14 +53,30 @@ def _dense_alt_scores(index, alt):
 
 @pytest.mark.parametrize("question", ["怎么注销账号？", "How do I delete my account?",
                                       "vymeet為什麼要讀取通訊錄", "数据泄露了你们会怎么通知"])
-def test_scoring_only_candidates_equals_scoring_every_clause(policy_index, question):
+def test_ranking_equals_scoring_every_clause(policy_index, question):
+    """The compiled, block-by-block ranking (index/kernel.py) gives the scores of the plain
+    definition computed over every clause, for every candidate, in the same order."""
     q = policy_index.analyze(question)
-    rows, where = policy_index._candidates(q, [])
-    fast = policy_index._scores(q, rows, where)
-    dense = np.zeros(len(policy_index.entries))
+    n = len(policy_index.entries)
+    rows, scores, n_candidates = policy_index.ranked(q, [], top=n)
+    dense = np.zeros(n)
     for concept in q.concepts:
         dense += np.max([_dense_alt_scores(policy_index, a) for a in concept.alts], axis=0)
-    np.testing.assert_allclose(fast, dense[rows], rtol=1e-12, atol=1e-12)
+    # candidates: clauses holding a word of the question in their text or heading
+    holds = np.zeros(n, dtype=bool)
+    for tok in q.words:
+        holds[policy_index.words.postings(tok)] = True
+        holds[policy_index.heads.postings(tok)] = True
+    assert n_candidates == holds.sum()
+    expected = sorted((r for r in np.flatnonzero(holds) if dense[r] > 0), key=lambda r: (-dense[r], r))
+    assert rows.tolist() == expected
+    np.testing.assert_allclose(scores, dense[expected], rtol=1e-12, atol=1e-12)
     # outside the candidates only bigram evidence can score, and never above the best
-    outside = np.setdiff1d(np.arange(len(dense)), rows)
-    assert dense[outside].max(initial=0) < fast.max()
+    assert dense[~holds].max(initial=0) < scores.max()
+    # a smaller top is the head of the same list; a policy's own list is that policy's rows
+    top_rows, top_scores, _ = policy_index.ranked(q, [], top=5)
+    assert top_rows.tolist() == expected[:5]
+    pid = policy_index.entries[expected[0]][0].id
+    lo, hi = policy_index._span[pid]
+    own, _, _ = policy_index.ranked(q, [pid], top=n)
+    assert own.tolist() == [r for r in expected if lo <= r < hi]
