@@ -15,10 +15,10 @@ from .answer import Answer, Reply, compose, not_answered
 from . import kernel
 from .bm25 import BM25
 from .corpus import Policy, load_corpus
-from .query import Names, Query, Vocabulary, analyze
+from .query import Alt, Names, Query, Vocabulary, analyze
 from .sections import Clause
 from .kernel import GRAMS, HEADS, WORDS
-from .text import Tokenizer, bigrams, entity_words, normalize, tokenize_many
+from .text import Tokenizer, bigrams, cjk_chars, entity_words, normalize, tokenize_many
 
 log = logging.getLogger(__name__)
 
@@ -115,6 +115,8 @@ class PolicyIndex:
             self._span[p.id] = (lo, row + 1)
         self._known = frozenset(self.words.vocab)
         self._alts: dict = {}  # see query.analyze
+        self._alt_lists: dict[int, list] = {}  # see _lists_of
+        self._keys: dict[str, tuple] = {}  # see _key_ids
         # What kernel.score_top reads: the postings of the three fields, and the one span of
         # rows that allows every policy.
         # Fixed types (read-only, built or memory-mapped alike): one compiled version.
@@ -122,6 +124,8 @@ class PolicyIndex:
                                for a, t in ((bm.matrix.indices, np.int32),
                                             (bm.matrix.data, np.float64),
                                             (bm.matrix.indptr, np.int64)))
+        self._negative = any(bool((bm.matrix.data < 0).any())
+                             for bm in (self.words, self.grams, self.heads))
         self._everything = (np.array([0], dtype=np.int64),
                             np.array([len(self.entries)], dtype=np.int64))
         # Compile the kernel now (or load it from numba's cache), not at the first question.
@@ -145,26 +149,36 @@ class PolicyIndex:
         field, term, multiplicity and alternative; per alternative its concept, weight,
         number of words and number of bigrams. Repeated words of an alternative are separate
         word lists, as the sums of the numpy version added them one at a time."""
-        fields = ((WORDS, self.words.vocab), (GRAMS, self.grams.vocab), (HEADS, self.heads.vocab))
         lists: list[tuple[int, int, float, int]] = []
         alts: list[tuple[int, float, int, int]] = []
         for ci, concept in enumerate(q.concepts):
             for alt in concept.alts:
                 ai = len(alts)
                 alts.append((ci, alt.weight, len(alt.tokens), max(1, len(alt.grams))))
-                for f, vocab in fields:
-                    terms = ([(t, 1) for t in alt.tokens] if f == WORDS else
-                             Counter(alt.grams if f == GRAMS else alt.tokens).items())
-                    for term, n in terms:
-                        i = vocab.get(term)
-                        if i is not None:
-                            lists.append((f, i, float(n), ai))
+                lists.extend((f, i, n, ai) for f, i, n in self._lists_of(alt))
         lf, lt, lm, la = zip(*lists) if lists else ((),) * 4
         ac, aw, an, ag = zip(*alts) if alts else ((),) * 4
         return (np.array(lf, dtype=np.int8), np.array(lt, dtype=np.int64),
                 np.array(lm, dtype=np.float64), np.array(la, dtype=np.int64),
                 np.array(ac, dtype=np.int64), np.array(aw, dtype=np.float64),
                 np.array(an, dtype=np.float64), np.array(ag, dtype=np.float64))
+
+    def _lists_of(self, alt: Alt) -> list[tuple[int, int, float]]:
+        """(field, term id, multiplicity) of an alternative's lists; kept for shared ones."""
+        if alt.shared and id(alt) in self._alt_lists:
+            return self._alt_lists[id(alt)]
+        out = []
+        for f, vocab in ((WORDS, self.words.vocab), (GRAMS, self.grams.vocab),
+                         (HEADS, self.heads.vocab)):
+            terms = ([(t, 1) for t in alt.tokens] if f == WORDS else
+                     Counter(alt.grams if f == GRAMS else alt.tokens).items())
+            for term, n in terms:
+                i = vocab.get(term)
+                if i is not None:
+                    out.append((f, i, float(n)))
+        if alt.shared:
+            self._alt_lists[id(alt)] = out
+        return out
 
     def ranked(self, q: Query, allowed: list[str], top: int) -> tuple[np.ndarray, np.ndarray, int]:
         """The `top` best clauses by BM25 (rows and scores, best first, ties in document order)
@@ -180,8 +194,8 @@ class PolicyIndex:
             lo, hi = (np.array(x, dtype=np.int64) for x in zip(*spans))
         else:
             lo, hi = self._everything
-        return kernel.score_top(*self._postings, *self._plan(q), lo, hi, top, BIGRAM_WEIGHT,
-                                HEADING_WEIGHT)
+        return kernel.score_top(*self._postings, self._negative, *self._plan(q), lo, hi, top,
+                                BIGRAM_WEIGHT, HEADING_WEIGHT)
 
     def search(self, q: Query, policy_id: str | None = None, k: int = 3) -> list[Hit]:
         """The k best clauses. BM25 picks candidates; among them a clause that says more of
@@ -197,30 +211,50 @@ class PolicyIndex:
 
     def coverages(self, q: Query, rows: np.ndarray) -> np.ndarray:
         """Share of what the asker said (weighted by idf) that each clause says too, in the
-        asker's words or an alternative; a word the corpus never uses counts as missing."""
+        asker's words or an alternative; a word the corpus never uses counts as missing.
+        A word also counts as said inside a longer word (jieba may cut 使用 where the asker
+        wrote 用); a Chinese word of two or more characters can be inside a clause's text only
+        if the clause has all its bigrams, which rules out most clauses without reading them."""
         top_idf = math.log(len(self.entries) + 1.0)
         total = top_idf * (len(q.unknown) + OFFTOPIC_CUE * len(q.cues))
-        counted = [c for c in q.concepts if c.counts]
-        keys = [[a.key for a in c.alts] for c in counted]
-        # Which rows hold each key word (one compiled pass over its postings' ranges).
-        indptr, vocab = self.words.indptr, self.words.vocab
-        flat = [vocab.get(key, -1) for ks in keys for key in ks]
-        starts = np.array([indptr[i] if i >= 0 else 0 for i in flat], dtype=np.int64)
-        ends = np.array([indptr[i + 1] if i >= 0 else 0 for i in flat], dtype=np.int64)
-        held = kernel.holds(self._postings[0], starts, ends, np.asarray(rows, dtype=np.int64))
+        keys = [list(dict.fromkeys(a.key for a in c.alts)) for c in q.concepts if c.counts]
+        rows = np.asarray(rows, dtype=np.int64)
+        word, glo, ghi, gids = [], [], [], []
+        for key in (k for ks in keys for k in ks):
+            w, g = self._key_ids(key)
+            word.append(w)
+            glo.append(len(gids) if g is not None else -1)
+            gids.extend(g or ())
+            ghi.append(len(gids))
+        hits = kernel.key_hits(self._postings[0], self._postings[2], self._postings[3],
+                               self._postings[5], *(np.array(x, dtype=np.int64)
+                                                    for x in (word, glo, ghi, gids)), rows)
         matched = np.zeros(len(rows))
         at = 0
         for ks in keys:
             idf = self.words.term_idf(ks[0]) or top_idf
             total += idf
-            said = held[at:at + len(ks)].any(axis=0)
+            part = hits[at:at + len(ks)]
+            said = (part == 1).any(axis=0)
+            for i, j in np.argwhere((part == 2) & ~said):
+                if not said[j]:
+                    said[j] = ks[i] in self._texts[rows[j]]
             at += len(ks)
-            # A word also counts as said inside a longer word (jieba may cut 使用 where the
-            # asker wrote 用).
-            for j in np.flatnonzero(~said):
-                said[j] = any(key in self._texts[rows[j]] for key in ks)
             matched += idf * said
         return matched / total if total else np.zeros(len(rows))
+
+    def _key_ids(self, key: str) -> tuple[int, list[int] | None]:
+        """A key word's id in the words field (−1: none) and the ids of its bigrams in the
+        bigram field (−1 for one the corpus lacks), or None when it is not all Chinese."""
+        got = self._keys.get(key)
+        if got is None:
+            w = self.words.vocab.get(key, -1)
+            g = ([self.grams.vocab.get(x, -1) for x in bigrams(key)]
+                 if len(key) >= 2 and cjk_chars(key) == len(key) else None)
+            got = (w, g)
+            if w >= 0 or key in self.vocab.terms:  # words of the index or the tables: finite
+                self._keys[key] = got
+        return got
 
     def ask(self, question: str, policy_id: str | None = None, top_k: int = 3,
             lang: str | None = None, base_url: str = "") -> Reply:

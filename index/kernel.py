@@ -32,16 +32,24 @@ BLOCK = 2048  # clauses per block: six float arrays of this size stay in the L1/
 
 
 @njit(cache=True, nogil=True)
+def _first_at_least(ind, a, b, x):
+    """The first position in [a, b) whose document is ≥ x (b if none); ind is sorted there."""
+    while a < b:
+        mid = (a + b) >> 1
+        if ind[mid] < x:
+            a = mid + 1
+        else:
+            b = mid
+    return a
+
+
+@njit(cache=True, nogil=True)
 def _range(ind, start, end, lo, hi):
     """Positions [a, b) of the postings in [start, end) whose document is in [lo, hi)."""
     if end <= start or ind[start] >= hi or ind[end - 1] < lo:
         return start, start
-    a = start
-    if ind[start] < lo:
-        a = start + np.searchsorted(ind[start:end], lo)
-    b = end
-    if ind[end - 1] >= hi:
-        b = start + np.searchsorted(ind[start:end], hi)
+    a = _first_at_least(ind, start, end, lo) if ind[start] < lo else start
+    b = _first_at_least(ind, a, end, hi) if ind[end - 1] >= hi else end
     return a, b
 
 
@@ -99,6 +107,13 @@ def _add(ind, dat, a, b, base, cand, acc, m):
 
 
 @njit(cache=True, nogil=True)
+def _add_all(ind, dat, a, b, base, acc, m):
+    """acc[d] += m · w over the postings [a, b) (all candidates: heading words)."""
+    for p in range(a, b):
+        acc[ind[p] - base] += m * dat[p]
+
+
+@njit(cache=True, nogil=True)
 def _add_words(ind, dat, a, b, base, acc, count, m):
     """acc[d] += m · w and count[d] += m (w > 0) over the postings [a, b) (all candidates)."""
     for p in range(a, b):
@@ -109,7 +124,7 @@ def _add_words(ind, dat, a, b, base, acc, count, m):
 
 
 @njit(cache=True, nogil=True)
-def score_top(ind_w, dat_w, ptr_w, ind_g, dat_g, ptr_g, ind_h, dat_h, ptr_h,
+def score_top(ind_w, dat_w, ptr_w, ind_g, dat_g, ptr_g, ind_h, dat_h, ptr_h, negative,
               l_field, l_term, l_mult, l_alt, a_concept, a_weight, a_ntok, a_ngrams,
               spans_lo, spans_hi, top, bigram_weight, heading_weight):
     """The `top` best clauses: (rows, scores, number of candidates), best first, ties by row.
@@ -117,7 +132,9 @@ def score_top(ind_w, dat_w, ptr_w, ind_g, dat_g, ptr_g, ind_h, dat_h, ptr_h,
     Candidates are the clauses holding a word of an alternative in their text or heading,
     within the spans [lo, hi) of allowed rows; a candidate's score is the sum over concepts
     of its best alternative's weight · (words · share of the words present
-    + bigram_weight · mean bigram weight + heading_weight · headings).
+    + bigram_weight · mean bigram weight + heading_weight · headings). `negative`: whether
+    some weight is below 0 (rank-bm25's idf floor can be, in a tiny corpus); then an
+    alternative that misses a clause still counts, with 0, in the concept's maximum.
     """
     n_lists = len(l_field)
     start = np.empty(n_lists, dtype=np.int64)
@@ -129,8 +146,15 @@ def score_top(ind_w, dat_w, ptr_w, ind_g, dat_g, ptr_g, ind_h, dat_h, ptr_h,
     cur = np.empty(n_lists, dtype=np.int64)
     stop = np.empty(n_lists, dtype=np.int64)
     ends = np.empty(n_lists, dtype=np.int64)
+    alts_of = np.zeros(len(a_weight), dtype=np.int64)  # per concept: alternatives with lists
+    for li in range(n_lists):
+        if li == 0 or l_alt[li] != l_alt[li - 1]:
+            alts_of[a_concept[l_alt[li]]] += 1
+    alts_all = np.zeros(len(a_weight), dtype=np.int64)  # per concept: all its alternatives
+    for a in range(len(a_concept)):
+        alts_all[a_concept[a]] += 1
     # Per clause of the block, dense: the block's arrays stay in cache, and the loops over
-    # them are vectorized.
+    # them are vectorized. All zero between uses.
     aw, ap, ag, ah = np.zeros(BLOCK), np.zeros(BLOCK), np.zeros(BLOCK), np.zeros(BLOCK)
     best, total = np.zeros(BLOCK), np.zeros(BLOCK)
     cand = np.zeros(BLOCK)  # 1.0: a candidate (a word of the question in text or heading)
@@ -144,62 +168,142 @@ def score_top(ind_w, dat_w, ptr_w, ind_g, dat_g, ptr_g, ind_h, dat_h, ptr_h,
             ind = ind_w if l_field[li] == WORDS else (ind_g if l_field[li] == GRAMS else ind_h)
             cur[li], stop[li] = _range(ind, start[li], end[li], lo, hi)
         for base in range(lo, hi, BLOCK):
-            nb = min(BLOCK, hi - base)
-            upto = base + nb
-            # each list's postings in this block: [cur, ends)
+            upto = min(base + BLOCK, hi)
+            # each list's postings in this block: [cur, ends); candidates: a word of the
+            # question in the text or the heading, all within [c_lo, c_hi)
+            c_lo, c_hi, c_n = BLOCK, 0, 0
             for li in range(n_lists):
-                ind = ind_w if l_field[li] == WORDS else (ind_g if l_field[li] == GRAMS else ind_h)
-                e = cur[li]
-                if e < stop[li] and ind[stop[li] - 1] < upto:
-                    e = stop[li]
-                else:
-                    while e < stop[li] and ind[e] < upto:
-                        e += 1
+                f = l_field[li]
+                ind = ind_w if f == WORDS else (ind_g if f == GRAMS else ind_h)
+                a, e = cur[li], stop[li]
+                if a < e and ind[e - 1] >= upto:
+                    e = _first_at_least(ind, a, e, upto)
                 ends[li] = e
-            # 1. candidates: a word in the text or the heading
-            for li in range(n_lists):
-                if l_field[li] != GRAMS:
-                    ind = ind_w if l_field[li] == WORDS else ind_h
-                    for p in range(cur[li], ends[li]):
+                if f != GRAMS and a < e:
+                    for p in range(a, e):
                         cand[ind[p] - base] = 1.0
-            n_cand = 0
-            for d in range(nb):
-                n_cand += cand[d] > 0
-            n_candidates += n_cand
-            # 2. scores: per concept, the best alternative
+                    c_lo = min(c_lo, ind[a] - base)
+                    c_hi = max(c_hi, ind[e - 1] - base + 1)
+                    c_n += e - a
+            if c_lo >= c_hi:
+                for li in range(n_lists):
+                    cur[li] = ends[li]
+                continue
+            # scores: per concept, the best alternative. Each pass runs over the clauses
+            # the lists concerned touch: densely over their range [r_lo, r_hi), or, when
+            # their postings are fewer, over the postings again (a clause seen twice finds
+            # its accumulators already zero and adds 0)
             li = 0
-            while n_cand and li < n_lists:
+            while li < n_lists:
                 concept = a_concept[l_alt[li]]
+                con_li = li
                 first = True
+                single = alts_of[concept] == 1 and not negative
+                k_lo, k_hi, k_n = BLOCK, 0, 0
                 while li < n_lists and a_concept[l_alt[li]] == concept:
                     alt = l_alt[li]
+                    alt_li = li
+                    r_lo, r_hi, r_n = BLOCK, 0, 0
                     while li < n_lists and l_alt[li] == alt:
                         f, m, a, b = l_field[li], l_mult[li], cur[li], ends[li]
-                        if f == WORDS:
-                            _add_words(ind_w, dat_w, a, b, base, aw, ap, m)
-                        elif f == GRAMS:
-                            _add(ind_g, dat_g, a, b, base, cand, ag, m)
-                        else:
-                            _add(ind_h, dat_h, a, b, base, cand, ah, m)
+                        if a < b:
+                            if f == WORDS:
+                                _add_words(ind_w, dat_w, a, b, base, aw, ap, m)
+                                ind = ind_w
+                            elif f == GRAMS:
+                                _add(ind_g, dat_g, a, b, base, cand, ag, m)
+                                ind = ind_g
+                            else:
+                                _add_all(ind_h, dat_h, a, b, base, ah, m)
+                                ind = ind_h
+                            r_lo = min(r_lo, ind[a] - base)
+                            r_hi = max(r_hi, ind[b - 1] - base + 1)
+                            r_n += b - a
                         li += 1
-                    weight, ntok, ngrams = a_weight[alt], a_ntok[alt], a_ngrams[alt]
-                    for d in range(nb):
-                        score = weight * (aw[d] * (ap[d] / ntok) + bigram_weight * (ag[d] / ngrams)
-                                          + heading_weight * ah[d])
-                        best[d] = score if first else max(best[d], score)
-                        aw[d] = 0.0
-                        ap[d] = 0.0
-                        ag[d] = 0.0
-                        ah[d] = 0.0
+                    # reciprocals: multiplying is several times faster than dividing and
+                    # vectorizes; the result may differ from x / n in the last bit only
+                    weight, share, mean = a_weight[alt], 1.0 / a_ntok[alt], bigram_weight / a_ngrams[alt]
+                    if negative:  # every alternative over the whole block, as defined
+                        r_lo, r_hi = 0, upto - base
+                    if r_n < r_hi - r_lo and not negative:
+                        for lj in range(alt_li, li):
+                            f = l_field[lj]
+                            ind = ind_w if f == WORDS else (ind_g if f == GRAMS else ind_h)
+                            for p in range(cur[lj], ends[lj]):
+                                d = ind[p] - base
+                                score = weight * (aw[d] * (ap[d] * share) + mean * ag[d]
+                                                  + heading_weight * ah[d])
+                                if single:
+                                    total[d] += score
+                                else:
+                                    best[d] = max(best[d], score)
+                                aw[d] = 0.0
+                                ap[d] = 0.0
+                                ag[d] = 0.0
+                                ah[d] = 0.0
+                    else:
+                        if single:  # its score is the concept's
+                            for d in range(r_lo, r_hi):
+                                total[d] += weight * (aw[d] * (ap[d] * share) + mean * ag[d]
+                                                      + heading_weight * ah[d])
+                        elif negative and first:
+                            for d in range(r_lo, r_hi):
+                                best[d] = weight * (aw[d] * (ap[d] * share) + mean * ag[d]
+                                                    + heading_weight * ah[d])
+                        else:  # best is 0 before the first alternative, and scores are ≥ 0
+                            for d in range(r_lo, r_hi):
+                                best[d] = max(best[d], weight * (aw[d] * (ap[d] * share)
+                                                                 + mean * ag[d]
+                                                                 + heading_weight * ah[d]))
+                        aw[r_lo:r_hi] = 0.0
+                        ap[r_lo:r_hi] = 0.0
+                        ag[r_lo:r_hi] = 0.0
+                        ah[r_lo:r_hi] = 0.0
                     first = False
-                for d in range(nb):
-                    total[d] += best[d]
-            # 3. the best `top` so far
-            for d in range(nb):
-                if cand[d] > 0 and total[d] > 0:
-                    n_top = _push(hs, hr, n_top, top, total[d], base + d)
-                total[d] = 0.0
-                cand[d] = 0.0
+                    k_lo, k_hi, k_n = min(k_lo, r_lo), max(k_hi, r_hi), k_n + r_n
+                if single:
+                    continue
+                if negative and alts_of[concept] < alts_all[concept]:
+                    for d in range(upto - base):  # an alternative without lists scores 0
+                        best[d] = max(best[d], 0.0)
+                    k_lo, k_hi = 0, upto - base
+                if k_n < k_hi - k_lo and not negative:
+                    for lj in range(con_li, li):
+                        f = l_field[lj]
+                        ind = ind_w if f == WORDS else (ind_g if f == GRAMS else ind_h)
+                        for p in range(cur[lj], ends[lj]):
+                            d = ind[p] - base
+                            total[d] += best[d]
+                            best[d] = 0.0
+                else:
+                    for d in range(k_lo, k_hi):
+                        total[d] += best[d]
+                        best[d] = 0.0
+            # the best `top` so far (most clauses fall below the worst kept: one comparison)
+            if c_n < c_hi - c_lo:
+                for li in range(n_lists):
+                    f = l_field[li]
+                    if f != GRAMS:
+                        ind = ind_w if f == WORDS else ind_h
+                        for p in range(cur[li], ends[li]):
+                            d = ind[p] - base
+                            if cand[d] > 0:
+                                t = total[d]
+                                n_candidates += 1
+                                if t > 0 and (n_top < top or t > hs[0]
+                                              or (t == hs[0] and base + d < hr[0])):
+                                    n_top = _push(hs, hr, n_top, top, t, base + d)
+                                cand[d] = 0.0
+                                total[d] = 0.0
+            else:
+                for d in range(c_lo, c_hi):
+                    t = total[d]
+                    if cand[d] > 0:
+                        n_candidates += 1
+                        if t > 0 and (n_top < top or t > hs[0] or (t == hs[0] and base + d < hr[0])):
+                            n_top = _push(hs, hr, n_top, top, t, base + d)
+                    cand[d] = 0.0
+                    total[d] = 0.0
             for li in range(n_lists):
                 cur[li] = ends[li]
     # heap → best first
@@ -213,11 +317,36 @@ def score_top(ind_w, dat_w, ptr_w, ind_g, dat_g, ptr_g, ind_h, dat_h, ptr_h,
 
 
 @njit(cache=True, nogil=True)
-def holds(ind, starts, ends, rows):
-    """said[i, j]: whether the postings [starts[i], ends[i]) hold row rows[j]."""
-    out = np.zeros((len(starts), len(rows)), dtype=np.bool_)
-    for i in range(len(starts)):
+def key_hits(ind_w, ptr_w, ind_g, ptr_g, k_word, k_glo, k_ghi, k_gids, rows):
+    """For key words and clause rows: 1 where the clause has the key as a word; 2 where it
+    may have it inside a longer word, so its text must be read (the key's bigrams are not
+    known, k_glo = −1, or the clause has all of k_gids[k_glo:k_ghi]); 0 where it cannot."""
+    out = np.zeros((len(k_word), len(rows)), dtype=np.int8)
+    for k in range(len(k_word)):
+        w = k_word[k]
         for j in range(len(rows)):
-            a, b = _range(ind, starts[i], ends[i], rows[j], rows[j] + 1)
-            out[i, j] = b > a
+            r = rows[j]
+            if w >= 0:
+                a, b = _range(ind_w, ptr_w[w], ptr_w[w + 1], r, r + 1)
+                if b > a:
+                    out[k, j] = 1
+                    continue
+            g0, g1 = k_glo[k], k_ghi[k]
+            if g0 < 0:
+                out[k, j] = 2
+                continue
+            if g1 <= g0:
+                continue
+            every = True
+            for x in range(g0, g1):
+                g = k_gids[x]
+                if g < 0:
+                    every = False
+                    break
+                a, b = _range(ind_g, ptr_g[g], ptr_g[g + 1], r, r + 1)
+                if b <= a:
+                    every = False
+                    break
+            if every:
+                out[k, j] = 2
     return out

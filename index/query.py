@@ -188,6 +188,9 @@ class Alt:
     tokens: tuple[str, ...]
     grams: tuple[str, ...]
     weight: float = 1.0
+    # made from a vocabulary term and kept for the index's lifetime (see analyze's memo), so
+    # what the index derives from it may be kept too
+    shared: bool = field(default=False, compare=False)
 
     @property
     def key(self) -> str:
@@ -258,17 +261,18 @@ def analyze(question: str, vocab: Vocabulary, tokenizer: Tokenizer,
             return make_alt(text, weight)
         key = (text, weight)
         if key not in memo:
-            memo[key] = make_alt(text, weight)
+            memo[key] = make_alt(text, weight, shared=True)
         return memo[key]
 
-    def make_alt(text: str, weight: float) -> Alt | None:
+    def make_alt(text: str, weight: float, shared: bool = False) -> Alt | None:
         # Whole words (search-mode parts would count a long word many times), except a word
         # the policies never use, which stands for its parts (公司地址 → 公司 地址).
         tokens = []
         for word in tokenizer.cut(text):
             parts = [p for p in tokenizer.words(word) if p != word and p in known]
             tokens += [word] if word in known or not parts else parts
-        return Alt(tuple(tokens), tuple(bigrams(text)) or tuple(tokens), weight) if tokens else None
+        return (Alt(tuple(tokens), tuple(bigrams(text)) or tuple(tokens), weight, shared)
+                if tokens else None)
 
     def concept(primary: list[str], others: list[str], counts: bool = True,
                 weight: float = 1.0) -> None:
