@@ -71,39 +71,15 @@ class BM25:
                                         shape=small["shape"], copy=False)
         return self
 
-    @property
-    def indptr(self) -> np.ndarray:
-        """Row t's postings are indices/data[indptr[t]:indptr[t + 1]] of the matrix."""
-        return self.matrix.indptr
-
-    @property
-    def max_weights(self) -> np.ndarray:
-        """Each term's largest weight in any document (0 for a term in none): the bound that
-        top-k pruning needs. Computed on first use (one pass over the matrix)."""
-        if getattr(self, "_max_weights", None) is None:
-            m = self.matrix
-            out = np.zeros(m.shape[0])
-            filled = np.diff(m.indptr) > 0
-            if filled.any():
-                out[filled] = np.maximum.reduceat(m.data, m.indptr[:-1][filled])
-            self._max_weights = out
-        return self._max_weights
-
     def term_idf(self, term: str) -> float:
         i = self.vocab.get(term)
         return float(self.idf[i]) if i is not None else 0.0
 
     def postings(self, term: str) -> np.ndarray:
         """Ids of the documents that hold `term` (sorted)."""
-        return self.posting_weights(term)[0]
-
-    def posting_weights(self, term: str) -> tuple[np.ndarray, np.ndarray]:
-        """Ids of the documents that hold `term` (sorted) and its weight in each."""
         i = self.vocab.get(term)
         m = self.matrix
-        if i is None:
-            return m.indices[:0], m.data[:0]
-        return m.indices[m.indptr[i]:m.indptr[i + 1]], m.data[m.indptr[i]:m.indptr[i + 1]]
+        return m.indices[m.indptr[i]:m.indptr[i + 1]] if i is not None else m.indices[:0]
 
     def get_scores(self, query: Iterable[str] | Mapping[str, float]) -> np.ndarray:
         """Score of every document: a token list (repeats count) or a {token: weight} map."""

@@ -117,9 +117,9 @@ class PolicyIndex:
         self._alts: dict = {}  # see query.analyze
         self._alt_lists: dict[int, list] = {}  # see _lists_of
         self._keys: dict[str, tuple] = {}  # see _key_ids
-        # What kernel.score_top reads: the postings of the three fields, and the one span of
-        # rows that allows every policy.
-        # Fixed types (read-only, built or memory-mapped alike): one compiled version.
+        # What the kernel reads: the postings (indices, data, indptr) of the three fields, in
+        # fixed types (read-only, built or memory-mapped alike: one compiled version), and
+        # the one span of rows that allows every policy.
         self._postings = tuple(_read_only(a, t) for bm in (self.words, self.grams, self.heads)
                                for a, t in ((bm.matrix.indices, np.int32),
                                             (bm.matrix.data, np.float64),
@@ -226,9 +226,10 @@ class PolicyIndex:
             glo.append(len(gids) if g is not None else -1)
             gids.extend(g or ())
             ghi.append(len(gids))
-        hits = kernel.key_hits(self._postings[0], self._postings[2], self._postings[3],
-                               self._postings[5], *(np.array(x, dtype=np.int64)
-                                                    for x in (word, glo, ghi, gids)), rows)
+        ind_w, _, ptr_w, ind_g, _, ptr_g = self._postings[:6]
+        hits = kernel.key_hits(ind_w, ptr_w, ind_g, ptr_g,
+                               *(np.array(x, dtype=np.int64) for x in (word, glo, ghi, gids)),
+                               rows)
         matched = np.zeros(len(rows))
         at = 0
         for ks in keys:

@@ -282,7 +282,8 @@ def score_top(ind_w, dat_w, ptr_w, ind_g, dat_g, ptr_g, ind_h, dat_h, ptr_h, neg
                     for d in range(k_lo, k_hi):
                         total[d] += best[d]
                         best[d] = 0.0
-            # the best `top` so far (most clauses fall below the worst kept: one comparison)
+            # the best `top` so far; the test before _push is _push's own, written out: most
+            # clauses fall below the worst kept, and calling _push for each was 1.5× slower
             if c_n < c_hi - c_lo:
                 for li in range(n_lists):
                     f = l_field[li]

@@ -11,13 +11,6 @@ WORDS = [f"w{i}" for i in range(8)]
 GRAMS = [f"g{i}" for i in range(6)]
 
 
-def _term_of(self, t):
-    return next(k for k, v in self.vocab.items() if v == t)
-
-
-BM25.term_of = _term_of
-
-
 def reference(fields, plan, spans, top, bw=0.3, hw=0.5):
     """Every clause scored with numpy, then the candidates sorted by (−score, row)."""
     words, grams, heads = fields
@@ -36,7 +29,7 @@ def reference(fields, plan, spans, top, bw=0.3, hw=0.5):
                 bm = (words, grams, heads)[f]
                 row = bm.matrix[t].toarray().ravel()
                 present = np.zeros(n, dtype=bool)
-                present[bm.postings(bm.term_of(t))] = True
+                present[bm.matrix[t].indices] = True  # the clauses the list holds
                 if f == 0:
                     aw += m * row
                     ap += m * (row > 0)
