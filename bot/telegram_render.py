@@ -193,13 +193,13 @@ def policies_spans(policies: dict[str, Policy], lang: str, base_url: str) -> lis
         for p in policies.values():
             spans += [Span("\n• "), b(p.latin_name),
                       Span(f" — {p.title}, version of {p.updated or 'unknown date'} — "),
-                      link("full text", f"{base}/policies/{p.id}")]
+                      link("full text", f"{base}{p.page}")]
     else:
         spans = [b(f"我根据这 {len(policies)} 份隐私政策回答：")]
         for p in policies.values():
             spans += [Span("\n• "), b(p.product),
                       Span(f" — 《{p.title}》，{p.updated or '日期不详'} 版 — "),
-                      link("全文", f"{base}/policies/{p.id}")]
+                      link("全文", f"{base}{p.page}")]
     return spans
 
 

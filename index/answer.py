@@ -33,7 +33,7 @@ class Answer:
     @classmethod
     def of(cls, policy: Policy, clause: Clause, score: float, base_url: str = "") -> "Answer":
         return cls(policy.id, policy.title, policy.product, clause.section_id, clause.heading,
-                   quote_of(clause), f"{base_url.rstrip('/')}/policies/{policy.id}#{clause.anchor}",
+                   quote_of(clause), f"{base_url.rstrip('/')}{policy.page}#{clause.anchor}",
                    policy.source_url, policy.updated, round(score, 4))
 
 
