@@ -104,6 +104,7 @@ class PolicyIndex:
                 if len(key) >= 2:
                     names.setdefault(key, p.id)
         self._names = Names(names)
+        self._bilingual = any(p.language == "en" for p in policies)
         self.entries: list[tuple[Policy, Clause]] = [
             (p, c) for p in policies for c in p.clauses if c.answerable]
 
@@ -142,7 +143,7 @@ class PolicyIndex:
 
     def analyze(self, question: str) -> Query:
         return analyze(question, self.vocab, self.tokenizer, self._names, self._known,
-                       self._alts)
+                       self._alts, self._bilingual)
 
     def _plan(self, q: Query) -> tuple[np.ndarray, ...]:
         """The question's posting lists, in the layout of kernel.score_top: per list its

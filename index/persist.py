@@ -47,7 +47,8 @@ def fingerprint(folder: str | Path, backend: str | None = None) -> str:
     """Changes whenever a corpus file, the index code, a vocabulary file or the tokenizer does."""
     backend = backend or default_backend()
     h = hashlib.sha256(f"format {FORMAT}\ntokenizer {backend} {_version(backend)}\n"
-                       f"opencc {_version('opencc')}\n".encode())
+                       f"opencc {_version('opencc')}\nstemmer {_version('snowballstemmer')} "
+                       f"{_version('PyStemmer')}\n".encode())
     for path in sorted([*HERE.glob("*.py"), *(HERE / "vocab").glob("*.txt")]):
         h.update(f"code {path.name}\n".encode())
         h.update(hashlib.sha256(path.read_bytes()).digest())

@@ -8,9 +8,8 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
-from functools import lru_cache
 
-from .text import Tokenizer, bigrams, cjk_chars, is_traditional, latin_words, normalize, read_lines
+from .text import Tokenizer, bigrams, stem, cjk_chars, is_traditional, latin_words, normalize, read_lines
 
 EXPANSION_WEIGHT = 0.6  # a synonym counts a little less than the word the asker used
 GENERIC_WEIGHT = 0.3  # words that only name the product ("the app") count little
@@ -19,20 +18,13 @@ _MARKUP = re.compile(r"</?[a-z][^<>]{0,200}>|<!--.*?-->", re.S | re.I)
 _EN_WORD = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
 
 
-@lru_cache(maxsize=1)
-def _stemmer():
-    import snowballstemmer
-
-    return snowballstemmer.stemmer("english")
-
-
 def en_words(text: str) -> list[str]:
     """Lower-case English words of a text, possessives dropped ("user's" → "user")."""
     return [re.split("['’]", w)[0] for w in _EN_WORD.findall(text.lower())]
 
 
 def stem_words(text: str) -> list[str]:
-    return _stemmer().stemWords(en_words(text))
+    return [stem(w) for w in en_words(text)]
 
 
 @dataclass
@@ -45,6 +37,11 @@ class Vocabulary:
     zh_rules: list[tuple[str, list[str]]]  # (trigger, terms it adds)
     generic: frozenset[str] = frozenset()  # stemmed English and normalized Chinese words
     offtopic: tuple[str, ...] = ()  # cue words of questions policies never answer
+    # English phrases of the same line(s) of en_zh.txt, as written: one way an English policy
+    # may say what the asker said in other English words
+    en_siblings: dict[tuple[str, ...], list[str]] = field(default_factory=dict)
+    # a line's first two Chinese terms → its English phrases: how an English policy says them
+    zh_en: dict[str, list[str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         # Rules by the first character of their trigger: a question is checked only against
@@ -56,21 +53,29 @@ class Vocabulary:
         # Every Chinese term the tables add or react to: a finite set, so what is derived from
         # one of them alone (its expansion here, its tokens in analyze) is kept once worked out.
         self.terms = frozenset(t for ts in self.en_phrases.values() for t in ts) | frozenset(
-            t for trigger, targets in self.zh_rules for t in (trigger, *targets))
+            t for trigger, targets in self.zh_rules for t in (trigger, *targets)) | frozenset(
+            p for ps in self.en_siblings.values() for p in ps)
         self._expansions: dict[str, list[str]] = {}
 
     @classmethod
     def load(cls) -> "Vocabulary":
         phrases: dict[tuple[str, ...], list[str]] = defaultdict(list)
+        siblings: dict[tuple[str, ...], list[str]] = defaultdict(list)
+        zh_en: dict[str, list[str]] = defaultdict(list)
         for line in read_lines("en_zh.txt"):
             left, sep, right = line.partition("=>")
             if not sep or not right.strip():
                 raise ValueError(f"en_zh.txt: no '=>' in line {line!r}")
             terms = [normalize(t) for t in right.split()]
-            for phrase in left.split("|"):
+            written = [normalize(p.strip()) for p in left.split("|") if stem_words(p)]
+            for phrase in written:
                 key = tuple(stem_words(phrase))
-                if key:
-                    phrases[key].extend(t for t in terms if t not in phrases[key])
+                phrases[key].extend(t for t in terms if t not in phrases[key])
+                siblings[key].extend(p for p in written if p not in siblings[key])
+            # Only a line's leading terms say what its English means; later ones are hints
+            # (停止运营 … 删除 helps "shut down" find what happens to data, but 删除 is "delete").
+            for t in terms[:2]:
+                zh_en[t].extend(p for p in written if p not in zh_en[t])
         content = {w for key in phrases for w in key}
         stop = frozenset(w for w in stem_words(" ".join(read_lines("stopwords.txt"))) if w not in content)
         rules: list[tuple[str, list[str]]] = []
@@ -88,16 +93,17 @@ class Vocabulary:
         offtopic = tuple(dict.fromkeys(g for w in read_lines("offtopic.txt")
                                        for g in ([normalize(w)] + stem_words(w))))
         return cls(dict(phrases), max((len(k) for k in phrases), default=1), stop, rules, generic,
-                   offtopic)
+                   offtopic, dict(siblings), dict(zh_en))
 
     def offtopic_cues(self, norm: str) -> list[str]:
         """Cue words of off-topic questions in `norm` (Chinese by substring, English by stem)."""
         stems = set(stem_words(norm))
         return [c for c in self.offtopic if (c in norm if not c.isascii() else c in stems)]
 
-    def translate(self, question: str) -> tuple[list[tuple[list[str], list[str]]], list[str]]:
+    def translate(self, question: str) -> tuple[list[tuple[list[str], list[str], tuple]], list[str]]:
         """For each English phrase found in the question, (its Chinese terms, its words as
-        written); and the question's words that no phrase covers (as written, lower-cased)."""
+        written, its key); and the question's words that no phrase covers (as written,
+        lower-cased)."""
         pairs = [(w, s) for w, s in zip(en_words(question), stem_words(question))
                  if s not in self.en_stop]
         stems = [s for _, s in pairs]
@@ -108,7 +114,7 @@ class Vocabulary:
             for n in range(min(self.en_max, len(stems) - i), 0, -1):
                 key = tuple(stems[i:i + n])
                 if key in self.en_phrases:
-                    found.append((self.en_phrases[key], [w for w, _ in pairs[i:i + n]]))
+                    found.append((self.en_phrases[key], [w for w, _ in pairs[i:i + n]], key))
                     i += n
                     break
             else:
@@ -233,10 +239,12 @@ class Query:
 
 def analyze(question: str, vocab: Vocabulary, tokenizer: Tokenizer,
             names: Names | dict[str, str], known: frozenset[str] | set[str],
-            memo: dict | None = None) -> Query:
+            memo: dict | None = None, bilingual: bool = False) -> Query:
     """Turn a question into concepts. `names` maps normalized product names to policy ids;
     `known` is the index vocabulary (untranslated words found there are kept); `memo` keeps
-    the alternatives of the vocabulary's own terms between calls (for one index)."""
+    the alternatives of the vocabulary's own terms between calls (for one index);
+    `bilingual`: the corpus holds English policies, so Chinese words also look for their
+    English phrases."""
     if not isinstance(names, Names):
         names = Names(names)
     text = _MARKUP.sub(" ", question)
@@ -278,6 +286,10 @@ def analyze(question: str, vocab: Vocabulary, tokenizer: Tokenizer,
                 weight: float = 1.0) -> None:
         alts = [a for a in (alt(t, weight) for t in primary) if a]
         alts += [a for a in (alt(t, EXPANSION_WEIGHT) for t in others) if a]
+        if bilingual and lang != "en":  # how an English policy says it
+            alts += [a for a in (alt(p, weight) for t in primary for p in vocab.zh_en.get(t, ())) if a]
+            alts += [a for a in (alt(p, EXPANSION_WEIGHT) for t in others
+                                 for p in vocab.zh_en.get(t, ())) if a]
         if alts:
             q.concepts.append(Concept(tuple(dict.fromkeys(alts)), counts))
 
@@ -287,11 +299,14 @@ def analyze(question: str, vocab: Vocabulary, tokenizer: Tokenizer,
             concept([normalize(w)], [], counts=False, weight=GENERIC_WEIGHT)
         rest = " ".join(w for w in en_words(rest) if w not in generic)
         found, left = vocab.translate(rest)
-        for terms, written in found:
-            literal = [w for w in written if w in known and w not in terms]  # "tls", "cookie"
-            concept(terms + literal, [s for t in terms for s in vocab.expand(t)])
+        for terms, written, key in found:
+            # The asker's words (for English policies) and their Chinese terms, then the other
+            # English phrases of the same meaning and the Chinese terms' synonyms.
+            own = " ".join(written)
+            concept([own] + terms, [p for p in vocab.en_siblings.get(key, ()) if p != own]
+                    + [s for t in terms for s in vocab.expand(t)])
         for w in left:
-            if w in known and w not in tokenizer.stopwords:
+            if stem(w) in known and w not in tokenizer.stopwords:
                 concept([w], [])
             elif not w.isdigit() and w not in tokenizer.stopwords:
                 q.unknown.append(w)
@@ -319,7 +334,7 @@ def analyze(question: str, vocab: Vocabulary, tokenizer: Tokenizer,
     own = [w for w in own if w not in vocab.generic]
     for w in own:
         # "cookie", "app", "ios" inside a Chinese question also read as their translations
-        translated = [t for terms, _ in vocab.translate(w)[0] for t in terms] if w in latin else []
+        translated = [t for terms, _, _ in vocab.translate(w)[0] for t in terms] if w in latin else []
         concept([w], translated)
     if lang == "zh-Hant" and plain != rest:  # the Taiwan-wording reading, as an optional extra
         seen = set(q.words)

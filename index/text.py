@@ -5,6 +5,8 @@ variant table of vocab/variants.txt (帐号/账号, 登陆/登录 …).
 words(): jieba search-mode tokens with the domain dictionary, minus stopwords.
 bigrams(): overlapping character pairs of every Chinese run, a fallback field for words that
 jieba splits differently in a question than in a policy.
+English words are stemmed everywhere (Snowball: deleting, deleted, deletion → delet), so an
+English question meets an English policy's words in any of their forms.
 """
 from __future__ import annotations
 
@@ -23,6 +25,7 @@ _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _CJK_RUN = re.compile(f"[{_CJK}]+")
 _HAS_WORD = re.compile(f"[{_CJK}a-z0-9]")
 _LATIN_WORD = re.compile(r"[a-z0-9]+(?:[.'’][a-z0-9]+)*")
+_LATIN_ONLY = re.compile(r"[a-z]+")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
 
 
@@ -35,6 +38,19 @@ def read_lines(name: str) -> list[str]:
         if line:
             out.append(line)
     return out
+
+
+@lru_cache(maxsize=1)
+def _stemmer():
+    import snowballstemmer
+
+    return snowballstemmer.stemmer("english")
+
+
+@lru_cache(maxsize=200_000)
+def stem(word: str) -> str:
+    """The Snowball stem of a lower-case Latin word; anything else as it is."""
+    return _stemmer().stemWord(word) if _LATIN_ONLY.fullmatch(word) else word
 
 
 @lru_cache(maxsize=1)
@@ -111,7 +127,9 @@ class Tokenizer:
             self._add(normalize(parts[0]), freq)
         for word in extra_words:
             self._add(normalize(word), 2000)
-        self.stopwords = frozenset(normalize(w) for w in read_lines("stopwords.txt"))
+        words = [normalize(w) for w in read_lines("stopwords.txt")]
+        # Stems too: a stopword is dropped after its word is stemmed ("this" → "thi").
+        self.stopwords = frozenset(words + [stem(w) for w in words])
 
     def add_word(self, word: str) -> None:
         with self._lock:
@@ -121,18 +139,17 @@ class Tokenizer:
         """Search-mode jieba tokens of normalized text, without stopwords and punctuation."""
         out = []
         for tok in self._search(norm):
-            tok = tok.strip()
+            tok = stem(tok.strip())
             if tok and tok not in self.stopwords and _HAS_WORD.search(tok):
                 out.append(tok)
         return out
-
 
     def cut(self, norm: str) -> list[str]:
         """Distinct jieba words (precise mode) of normalized text, without stopwords: the
         words a question is made of."""
         out = []
         for tok in self._cut(norm):
-            tok = tok.strip()
+            tok = stem(tok.strip())
             if tok and tok not in self.stopwords and _HAS_WORD.search(tok) and tok not in out:
                 out.append(tok)
         return out
@@ -148,14 +165,15 @@ def default_backend() -> str:
 
 
 def bigrams(norm: str) -> list[str]:
-    """Character bigrams of each Chinese run (a lone character stands as itself), Latin words."""
+    """Character bigrams of each Chinese run (a lone character stands as itself), Latin words
+    (stemmed)."""
     out = []
     for run in _CJK_RUN.findall(norm):
         if len(run) == 1:
             out.append(run)
         else:
             out.extend(run[i:i + 2] for i in range(len(run) - 1))
-    out.extend(_LATIN_WORD.findall(norm))
+    out.extend(stem(w) for w in _LATIN_WORD.findall(norm))
     return out
 
 
