@@ -96,20 +96,26 @@ def compose(question: str, lang: str, answers: list[Answer], policies: dict[str,
 LISTED = 8  # products named in a "not answered" reply; a large corpus is summed up after them
 
 
-def not_answered(question: str, lang: str, policies: list[Policy]) -> Reply:
-    """A polite "the policies do not answer this", with what can be asked instead."""
+def not_answered(question: str, lang: str, policies: list[Policy],
+                 missing: list[str] = ()) -> Reply:
+    """A polite "the policies do not answer this", with what can be asked instead; `missing`
+    names the products asked about whose policies are not here."""
     shown, more = policies[:LISTED], len(policies) - LISTED
     if _base(lang) == "en":
         known = ", ".join(f"{p.latin_name} ({p.title})" for p in shown)
         known += f" and {more} more" if more > 0 else ""
-        msg = ("Sorry, I could not find a clause in the privacy policies that answers this. "
-               "I answer questions about how these products collect, use, share, store and "
-               f"protect personal information, and about your rights: {known}. "
+        opening = ("Sorry, I do not have the privacy policy of " + " or ".join(missing) + ". "
+                   if missing else
+                   "Sorry, I could not find a clause in the privacy policies that answers this. ")
+        msg = (opening + "I answer questions about how these products collect, use, share, "
+               f"store and protect personal information, and about your rights: {known}. "
                "For example: " + " / ".join(EXAMPLES["en"]))
     else:
         known = "、".join(f"{p.product}（《{p.title}》）" for p in shown)
         known += _localize(f"等 {len(policies)} 个产品", lang) if more > 0 else ""
-        msg = (_localize("抱歉，隐私政策中没有找到能回答这个问题的条款。我可以回答这些产品如何"
-                         "收集、使用、共享、存储和保护个人信息，以及您有哪些权利：", lang)
+        opening = ("抱歉，我这里没有" + "、".join(f"「{m}」" for m in missing) + "的隐私政策。"
+                   if missing else "抱歉，隐私政策中没有找到能回答这个问题的条款。")
+        msg = (_localize(opening + "我可以回答这些产品如何收集、使用、共享、存储和保护个人信息，"
+                         "以及您有哪些权利：", lang)
                + known + _localize("。例如：" + " / ".join(EXAMPLES["zh"]), lang))
     return Reply(question, False, msg, lang, [])

@@ -15,8 +15,10 @@ from .answer import Answer, Reply, compose, not_answered
 from . import kernel
 from .bm25 import BM25
 from .corpus import Policy, load_corpus
-from .query import Alt, Names, Query, Vocabulary, analyze
+from .names import Names
+from .query import Alt, Query, Vocabulary, analyze
 from .sections import Clause
+from .spelling import Spelling
 from .kernel import GRAMS, HEADS, WORDS
 from .text import Tokenizer, bigrams, cjk_chars, entity_words, normalize, tokenize_many
 
@@ -97,13 +99,7 @@ class PolicyIndex:
         self.vocab = Vocabulary.load()
         self._extra_words = [n for p in policies for n in p.names]
         self.tokenizer = Tokenizer(self._extra_words)
-        names: dict[str, str] = {}
-        for p in policies:
-            for n in p.names:
-                key = normalize(n)
-                if len(key) >= 2:
-                    names.setdefault(key, p.id)
-        self._names = Names(names)
+        self._names = Names.build(policies)
         self._bilingual = any(p.language == "en" for p in policies)
         self.entries: list[tuple[Policy, Clause]] = [
             (p, c) for p in policies for c in p.clauses if c.answerable]
@@ -118,6 +114,8 @@ class PolicyIndex:
         self._alts: dict = {}  # see query.analyze
         self._alt_lists: dict[int, list] = {}  # see _lists_of
         self._keys: dict[str, tuple] = {}  # see _key_ids
+        self._joined: dict[str, str] = {}  # see _policy_text
+        self._spelling: Spelling | None = None  # see _correct
         # What the kernel reads: the postings (indices, data, indptr) of the three fields, in
         # fixed types (read-only, built or memory-mapped alike: one compiled version), and
         # the one span of rows that allows every policy.
@@ -143,7 +141,14 @@ class PolicyIndex:
 
     def analyze(self, question: str) -> Query:
         return analyze(question, self.vocab, self.tokenizer, self._names, self._known,
-                       self._alts, self._bilingual)
+                       self._alts, self._bilingual, self._correct)
+
+    def _correct(self, word: str) -> str | None:
+        """The index word a word of a question is a typo of (see spelling.py)."""
+        if self._spelling is None:  # built at the first unknown word, not at start
+            df = np.diff(self.words.matrix.indptr)
+            self._spelling = Spelling({w: int(df[i]) for w, i in self.words.vocab.items()})
+        return self._spelling.correct(word)
 
     def _plan(self, q: Query) -> tuple[np.ndarray, ...]:
         """The question's posting lists, in the layout of kernel.score_top: per list its
@@ -265,6 +270,9 @@ class PolicyIndex:
             raise KeyError(policy_id)
         q = self.analyze(question)
         reply_lang = lang or q.lang
+        missing = self._not_held(q, policy_id)
+        if missing:
+            return not_answered(question, reply_lang, list(self.policies.values()), missing)
         hits = self.search(q, policy_id, k=max(top_k, 1))
         if not hits or not self._answers(q, hits[0]):
             return not_answered(question, reply_lang, list(self.policies.values()))
@@ -272,6 +280,23 @@ class PolicyIndex:
         kept = [h for h in hits if h.score >= RELATIVE_CUTOFF * best]
         answers = [Answer.of(h.policy, h.clause, h.score, base_url) for h in kept[:top_k]]
         return compose(question, reply_lang, answers, self.policies)
+
+    def _not_held(self, q: Query, policy_id: str | None) -> list[str]:
+        """The products the question is about that the corpus holds no policy of: named, with
+        no held product named, and (asked on one policy's page) not a third party that policy
+        names ("Does Google get my data?" on a page whose policy shares data with Google)."""
+        if not q.foreign or q.products:
+            return []
+        if policy_id is not None:
+            text = self._policy_text(policy_id)
+            return [name for name in q.foreign if normalize(name) not in text]
+        return q.foreign
+
+    def _policy_text(self, policy_id: str) -> str:
+        if policy_id not in self._joined:
+            lo, hi = self._span[policy_id]
+            self._joined[policy_id] = "\n".join(self._texts[lo:hi])
+        return self._joined[policy_id]
 
     def _answers(self, q: Query, hit: Hit) -> bool:
         return hit.score >= MIN_SCORE and hit.coverage >= MIN_COVERAGE

@@ -1,4 +1,5 @@
-"""Query understanding: language, product names, synonyms and English → Chinese vocabulary.
+"""Query understanding: language, product names (see names.py), synonyms and the bilingual
+vocabulary.
 
 Everything the bot knows about wording lives in data files under vocab/ (see their headers);
 this module only reads and applies them.
@@ -8,7 +9,9 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import Callable
 
+from .names import Names
 from .text import Tokenizer, bigrams, stem, cjk_chars, is_traditional, latin_words, normalize, read_lines
 
 EXPANSION_WEIGHT = 0.6  # a synonym counts a little less than the word the asker used
@@ -146,38 +149,6 @@ class Vocabulary:
         return out
 
 
-class Names:
-    """Normalized product names → policy ids, indexed by character: a question is checked
-    only against the names that can occur in it (a corpus of a thousand policies has
-    thousands of names and aliases)."""
-
-    def __init__(self, names: dict[str, str]):
-        self.ids = dict(names)
-        self.longest_first = sorted(names, key=len, reverse=True)
-        self._rank = {n: i for i, n in enumerate(self.longest_first)}
-        self._by_start: dict[str, list[str]] = defaultdict(list)  # by their first two characters
-        self._by_char: dict[str, set[str]] = defaultdict(set)
-        for name in self.longest_first:
-            self._by_start[name[:2]].append(name)
-            for ch in name:
-                self._by_char[ch].add(name)
-
-    def possible(self, *texts: str) -> list[str]:
-        """The names that may occur in the texts, longest first; also after names found in
-        them are blanked out with a space (so pairs with a space count too)."""
-        starts = set()
-        for text in texts:
-            starts.update(text[i:i + 2] for i in range(len(text) - 1))
-            starts.update(c + " " for c in text)
-            starts.update(" " + c for c in text)
-        found = {n for st in starts for n in self._by_start.get(st, ())}
-        return sorted(found, key=self._rank.__getitem__)
-
-    def owners(self, word: str) -> set[str]:
-        """Policy ids of the names that hold `word`."""
-        return {self.ids[n] for n in self._by_char.get(word[0], ()) if word in n} if word else set()
-
-
 def detect_language(question: str) -> str:
     """'en', 'zh-Hant' or 'zh'."""
     cjk = cjk_chars(question)
@@ -225,6 +196,7 @@ class Query:
     concepts: list[Concept] = field(default_factory=list)
     unknown: list[str] = field(default_factory=list)  # words neither the tables nor the corpus know
     cues: list[str] = field(default_factory=list)  # off-topic cue words (vocab/offtopic.txt)
+    foreign: list[str] = field(default_factory=list)  # products named that the corpus lacks
 
     @property
     def words(self) -> dict[str, float]:
@@ -239,12 +211,13 @@ class Query:
 
 def analyze(question: str, vocab: Vocabulary, tokenizer: Tokenizer,
             names: Names | dict[str, str], known: frozenset[str] | set[str],
-            memo: dict | None = None, bilingual: bool = False) -> Query:
+            memo: dict | None = None, bilingual: bool = False,
+            spelling: Callable[[str], str | None] | None = None) -> Query:
     """Turn a question into concepts. `names` maps normalized product names to policy ids;
     `known` is the index vocabulary (untranslated words found there are kept); `memo` keeps
     the alternatives of the vocabulary's own terms between calls (for one index);
     `bilingual`: the corpus holds English policies, so Chinese words also look for their
-    English phrases."""
+    English phrases; `spelling` gives the index word a word no policy uses is a typo of."""
     if not isinstance(names, Names):
         names = Names(names)
     text = _MARKUP.sub(" ", question)
@@ -254,14 +227,9 @@ def analyze(question: str, vocab: Vocabulary, tokenizer: Tokenizer,
     # rewrites 登出 (log out) as 注销, which here means closing the account.
     norm = normalize(text)
     plain = normalize(text, taiwan=True) if lang == "zh-Hant" else norm
-    products: list[str] = []
-    rest = norm
-    for name in names.possible(rest, plain):
-        if name in rest or name in plain:
-            if names.ids[name] not in products:
-                products.append(names.ids[name])
-            rest, plain = rest.replace(name, " "), plain.replace(name, " ")
-    q = Query(question, lang, rest, products)
+    found = names.find(norm, plain, text)
+    rest, plain, products = found.rest, found.plain, found.products
+    q = Query(question, lang, rest, products, foreign=found.foreign)
     q.cues = vocab.offtopic_cues(rest)
 
     def alt(text: str, weight: float = 1.0) -> Alt | None:
@@ -308,6 +276,8 @@ def analyze(question: str, vocab: Vocabulary, tokenizer: Tokenizer,
         for w in left:
             if stem(w) in known and w not in tokenizer.stopwords:
                 concept([w], [])
+            elif spelling and w not in tokenizer.stopwords and (fixed := spelling(stem(w))):
+                concept([fixed], [])
             elif not w.isdigit() and w not in tokenizer.stopwords:
                 q.unknown.append(w)
         return q
@@ -320,6 +290,21 @@ def analyze(question: str, vocab: Vocabulary, tokenizer: Tokenizer,
         if len(owners) == 1:
             own.remove(w)
             q.products += [pid for pid in owners if pid not in q.products]
+    # Other words no policy uses: a typo of one that does (注消 → 注销), or a run jieba's HMM
+    # joined from separate words (要读 → 读, 哪关 → 关): read as the words they stand for.
+    repaired, weak = [], []
+    for w in own:
+        if w in known or len(w) < 2 or w in vocab.terms or not cjk_chars(w):
+            repaired.append(w)
+        elif spelling and (fixed := spelling(w)):
+            rest = rest.replace(w, fixed)
+            repaired.append(fixed)
+        elif len(parts := tokenizer.pieces(w)) > 1 or (parts and parts[0] != w):
+            repaired += [p for p in parts if len(p) >= 2 or p in known]
+            weak += [p for p in parts if len(p) < 2 and p not in known]
+        else:
+            repaired.append(w)
+    own = list(dict.fromkeys(repaired))
     for trigger, targets in vocab.rules_in(rest):
         # The words of the trigger (or that hold it, as 卖不卖 holds 卖) make one concept.
         absorbed = [w for w in own if w in trigger or trigger in w]
@@ -336,6 +321,8 @@ def analyze(question: str, vocab: Vocabulary, tokenizer: Tokenizer,
         # "cookie", "app", "ios" inside a Chinese question also read as their translations
         translated = [t for terms, _, _ in vocab.translate(w)[0] for t in terms] if w in latin else []
         concept([w], translated)
+    for w in dict.fromkeys(w for w in weak if not any(w in t for t, _ in vocab.rules_in(w))):
+        concept([w], [], counts=False, weight=GENERIC_WEIGHT)  # a lone character says little
     if lang == "zh-Hant" and plain != rest:  # the Taiwan-wording reading, as an optional extra
         seen = set(q.words)
         for w in tokenizer.cut(plain):

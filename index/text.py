@@ -111,6 +111,7 @@ class Tokenizer:
             self._jieba = rjieba.Jieba()
             self._add = lambda word, freq: self._jieba.add_word(word, freq, None)
             self._cut = lambda text: self._jieba.cut(text, True)
+            self._pieces = lambda text: self._jieba.cut(text, False)
             self._search = lambda text: self._jieba.cut_for_search(text, True)
         else:
             import jieba
@@ -120,6 +121,7 @@ class Tokenizer:
             self._jieba.initialize()
             self._add = self._jieba.add_word
             self._cut = lambda text: self._jieba.cut(text, HMM=True)
+            self._pieces = lambda text: self._jieba.cut(text, HMM=False)
             self._search = lambda text: self._jieba.cut_for_search(text, HMM=True)
         for line in read_lines("userdict.txt"):
             parts = line.split()
@@ -153,6 +155,13 @@ class Tokenizer:
             if tok and tok not in self.stopwords and _HAS_WORD.search(tok) and tok not in out:
                 out.append(tok)
         return out
+
+
+    def pieces(self, norm: str) -> list[str]:
+        """Dictionary words and single characters of normalized text (jieba without its HMM,
+        which joins unknown runs into new words: 要读, 哪关), without stopwords."""
+        return [tok for tok in (stem(t.strip()) for t in self._pieces(norm))
+                if tok and tok not in self.stopwords and _HAS_WORD.search(tok)]
 
 
 def default_backend() -> str:

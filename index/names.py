@@ -1,0 +1,177 @@
+"""Product names in questions: which held policy a question names, and which product it names
+that the corpus does not hold.
+
+The corpus's own names (each policy's product, aliases and id) route a question to a policy.
+vocab/apps.txt lists products in wide use with the names people type for them: a policy whose
+product is on a line inherits the line's other names ("b站" for 哔哩哔哩), and the other lines
+name products the corpus does not hold, so "抖音会收集我的位置吗" is declined rather than
+answered from another product's policy. A product named as a tool of the one asked about
+("用微信登录", "pay with PayPal") is a third party, not the product asked about.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import defaultdict
+from dataclasses import dataclass
+from functools import lru_cache
+
+from .text import normalize, read_lines
+
+_LATIN_EDGE = re.compile(r"[a-z0-9]")
+# A product used as a means of the one asked about: logging in, paying, sharing, an SDK.
+_TOOL_BEFORE = re.compile(r"(?:用|使用|通过|经由|绑定|关联|授权|第三方|接入|集成|内置|分享到|分享至|转发到|"
+                          r"\b(?:with|via|through|using|into|to|from|connect|link|linked|linking)\s*)\s*$")
+_TOOL_AFTER = re.compile(r"^\s*(?:账号登录|帐号登录|登录|登入|快捷登录|一键登录|授权|支付|付款|钱包|分享|好友|"
+                         r"sdk|小程序|插件|开放平台|login|log in|sign in|signin|pay\b|payment|sdk|"
+                         r"plugin|connect|share|sharing|friends)")
+
+
+@dataclass(frozen=True)
+class KnownProduct:
+    """One line of vocab/apps.txt: a product's names, the usual one first."""
+
+    names: tuple[str, ...]
+    cased: tuple[str, ...] = ()  # names marked "!": only as written, as a whole word
+
+    @property
+    def display(self) -> str:
+        return self.names[0]
+
+
+@lru_cache(maxsize=1)
+def known_products() -> tuple[KnownProduct, ...]:
+    """The products of vocab/apps.txt."""
+    out = []
+    for line in read_lines("apps.txt"):
+        names, cased = [], []
+        for part in line.split("|"):
+            name = part.strip()
+            if name.endswith("!"):
+                name = name[:-1].strip()
+                cased.append(name)
+            if name:
+                names.append(name)
+        if names:
+            out.append(KnownProduct(tuple(names), tuple(cased)))
+    return tuple(out)
+
+
+def _whole(text: str, start: int, end: int) -> bool:
+    """Whether text[start:end] is not part of a longer Latin word or number."""
+    name = text[start:end]
+    if _LATIN_EDGE.match(name[0]) and start > 0 and _LATIN_EDGE.match(text[start - 1]):
+        return False
+    if _LATIN_EDGE.match(name[-1]) and end < len(text) and _LATIN_EDGE.match(text[end]):
+        return False
+    return True
+
+
+def _as_written(name: str, question: str) -> bool:
+    """A name marked "!" ("Signal") counts only written so, as a whole word."""
+    pattern = r"(?<![A-Za-z0-9])" + re.escape(name) + r"(?![A-Za-z0-9])"
+    return re.search(pattern, unicodedata.normalize("NFKC", question)) is not None
+
+
+@dataclass
+class Found:
+    products: list[str]  # policy ids named, in order of appearance
+    foreign: list[str]  # products named that the corpus does not hold (their usual names)
+    tools: list[str]  # products named as a means (login, payment, SDK) of the one asked about
+    rest: str  # the normalized question with every name found blanked out
+    plain: str  # the same for the Taiwan-wording reading
+
+
+class Names:
+    """Normalized product names → policy ids (held) or display names (not held), indexed by
+    their first two characters: a question is checked only against the names that can occur
+    in it (a corpus of a thousand policies has thousands of names)."""
+
+    def __init__(self, held: dict[str, str], foreign: dict[str, str] | None = None,
+                 cased: dict[str, str] | None = None):
+        self.ids = dict(held)
+        self.foreign = {n: d for n, d in (foreign or {}).items() if n not in self.ids}
+        self.cased = dict(cased or {})  # normalized name → the form the question must show
+        every = [*self.ids, *self.foreign]
+        self.longest_first = sorted(every, key=len, reverse=True)
+        self._rank = {n: i for i, n in enumerate(self.longest_first)}
+        self._by_start: dict[str, list[str]] = defaultdict(list)
+        self._by_char: dict[str, set[str]] = defaultdict(set)
+        for name in self.longest_first:
+            self._by_start[name[:2]].append(name)
+        for name in self.ids:
+            for ch in name:
+                self._by_char[ch].add(name)
+
+    @classmethod
+    def build(cls, policies) -> "Names":
+        """Names of the policies (product, aliases, id), widened by the vocab/apps.txt line
+        each policy's product is on; the other lines' names are products not held."""
+        held: dict[str, str] = {}
+        for p in policies:
+            for n in p.names:
+                key = normalize(n)
+                if len(key) >= 2:
+                    held.setdefault(key, p.id)
+        foreign: dict[str, str] = {}
+        cased: dict[str, str] = {}
+        for product in known_products():
+            keys = [normalize(n) for n in product.names]
+            owners = {held[k] for k in keys if k in held}
+            for name, key in zip(product.names, keys):
+                if len(key) < 2:
+                    continue
+                if name in product.cased:
+                    cased.setdefault(key, name)
+                if len(owners) == 1:  # the line of a held product: its other names are its own
+                    held.setdefault(key, next(iter(owners)))
+                elif not owners:
+                    foreign.setdefault(key, product.display)
+        return cls(held, foreign, cased)
+
+    def _candidates(self, *texts: str) -> list[str]:
+        starts = set()
+        for text in texts:
+            starts.update(text[i:i + 2] for i in range(len(text) - 1))
+        found = {n for st in starts for n in self._by_start.get(st, ())}
+        return sorted(found, key=self._rank.__getitem__)
+
+    def find(self, norm: str, plain: str | None = None, question: str = "") -> Found:
+        """The product names in a normalized question (and its Taiwan-wording reading),
+        longest first; each occurrence is blanked out so a shorter name inside it is not
+        counted again. Latin names count as whole words only."""
+        plain = norm if plain is None else plain
+        found = Found([], [], [], norm, plain)
+        for name in self._candidates(norm, plain):
+            if name in self.cased and not _as_written(self.cased[name], question):
+                continue
+            hit = False
+            for attr in ("rest", "plain"):
+                text = getattr(found, attr)
+                spans = [m.span() for m in re.finditer(re.escape(name), text)
+                         if _whole(text, *m.span())]
+                if not spans:
+                    continue
+                hit = True
+                if name not in self.ids:
+                    s, e = spans[0]
+                    tool = _TOOL_BEFORE.search(text[max(0, s - 16):s]) or _TOOL_AFTER.match(text[e:e + 12])
+                    display = self.foreign[name]
+                    if attr == "rest" and display not in found.foreign + found.tools:
+                        (found.tools if tool else found.foreign).append(display)
+                    if tool:
+                        continue  # a third party's name is part of what is asked ("微信登录")
+                for s, e in reversed(spans):
+                    text = text[:s] + " " + text[e:]
+                setattr(found, attr, text)
+            if hit and name in self.ids and self.ids[name] not in found.products:
+                found.products.append(self.ids[name])
+        return found
+
+    def possible(self, *texts: str) -> list[str]:
+        """The held names that may occur in the texts, longest first."""
+        return [n for n in self._candidates(*texts) if n in self.ids]
+
+    def owners(self, word: str) -> set[str]:
+        """Policy ids of the held names that hold `word`."""
+        return {self.ids[n] for n in self._by_char.get(word[0], ()) if word in n} if word else set()
