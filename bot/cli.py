@@ -104,7 +104,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
     if not question or len(question) > 500:
         print("privacybot: the question must be 1 to 500 characters", file=sys.stderr)
         return 2
-    if args.policy and args.policy not in index.policies:
+    if args.policy and index.resolve(args.policy) is None:
         print(f"privacybot: unknown policy {args.policy!r}; known: {', '.join(index.policies)}",
               file=sys.stderr)
         return 2

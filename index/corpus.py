@@ -23,7 +23,7 @@ from .sections import Clause, split_clauses
 log = logging.getLogger(__name__)
 
 SUFFIXES = (".md", ".txt", ".html", ".htm")
-# Letters and digits of any script: "中国银行.txt" keeps the id 中国银行 (its link percent-encodes it).
+# Letters and digits of any script: "中国银行.txt" keeps the id 中国银行 (links percent-encode it).
 _ID_OK = re.compile(r"[^\w-]+")
 
 
@@ -73,7 +73,9 @@ class CorpusError(Exception):
 
 
 def slug(stem: str) -> str:
-    return _ID_OK.sub("-", stem.lower()).strip("-") or "policy"
+    """A policy id from a file stem: as written (an operator passes it as policy_id), with
+    runs of anything but letters, digits, "_" and "-" made one "-"."""
+    return _ID_OK.sub("-", stem).strip("-") or "policy"
 
 
 def _front_matter(text: str) -> tuple[dict, str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 import math
 import time
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -266,8 +267,11 @@ class PolicyIndex:
     def ask(self, question: str, policy_id: str | None = None, top_k: int = 3,
             lang: str | None = None, base_url: str = "") -> Reply:
         """Answer a question: the best clauses, or a polite "not answered"."""
-        if policy_id is not None and policy_id not in self.policies:
-            raise KeyError(policy_id)
+        if policy_id is not None:
+            found = self.resolve(policy_id)
+            if found is None:
+                raise KeyError(policy_id)
+            policy_id = found
         q = self.analyze(question)
         reply_lang = lang or q.lang
         missing = self._not_held(q, policy_id)
@@ -280,6 +284,16 @@ class PolicyIndex:
         kept = [h for h in hits if h.score >= RELATIVE_CUTOFF * best]
         answers = [Answer.of(h.policy, h.clause, h.score, base_url) for h in kept[:top_k]]
         return compose(question, reply_lang, answers, self.policies)
+
+    def resolve(self, policy_id: str) -> str | None:
+        """The id of the policy `policy_id` names: itself, or the one id equal to it in any
+        letter case and width ("keep" for KEEP.txt's "KEEP"); None if none or several."""
+        if policy_id in self.policies:
+            return policy_id
+        folded = unicodedata.normalize("NFKC", policy_id).casefold()
+        same = [pid for pid in self.policies
+                if unicodedata.normalize("NFKC", pid).casefold() == folded]
+        return same[0] if len(same) == 1 else None
 
     def _not_held(self, q: Query, policy_id: str | None) -> list[str]:
         """The products the question is about that the corpus holds no policy of: named, with
