@@ -37,8 +37,10 @@ COORD_FLOOR = 0.5
 MIN_COVERAGE = 0.40
 # …and score at least this much.
 MIN_SCORE = 3.0
-# An off-topic cue word (vocab/offtopic.txt) counts as this many unsaid words in coverage.
+# An off-topic cue word (vocab/offtopic.txt) counts as this many unsaid words in coverage…
 OFFTOPIC_CUE = 2
+# …unless this many clauses of the policies asked about use it: then it is their domain.
+CUE_IS_DOMAIN = 3
 # Answers after the first are kept only when they score this share of the first.
 RELATIVE_CUTOFF = 0.35
 
@@ -207,23 +209,38 @@ class PolicyIndex:
     def search(self, q: Query, policy_id: str | None = None, k: int = 3) -> list[Hit]:
         """The k best clauses. BM25 picks candidates; among them a clause that says more of
         what was asked is preferred (score × coordination factor, as in classic Lucene)."""
-        rows, scores, _ = self.ranked(q, [policy_id] if policy_id else q.products, max(k, RERANK))
+        allowed = [policy_id] if policy_id else q.products
+        rows, scores, _ = self.ranked(q, allowed, max(k, RERANK))
+        cues = self._cues(q, allowed)
         hits = []
-        for i, score, cov in zip(rows, scores, self.coverages(q, rows)):
+        for i, score, cov in zip(rows, scores, self.coverages(q, rows, cues)):
             policy, clause = self.entries[i]
             final = float(score) * (COORD_FLOOR + (1 - COORD_FLOOR) * cov)
             hits.append(Hit(int(i), policy, clause, final, float(cov)))
         hits.sort(key=lambda h: (-h.score, h.row))
         return hits[:k]
 
-    def coverages(self, q: Query, rows: np.ndarray) -> np.ndarray:
+    def _cues(self, q: Query, allowed: list[str]) -> list[str]:
+        """The question's off-topic cues that the policies asked about do not use themselves:
+        外卖 is no cue for a food-delivery policy, whose clauses say it throughout."""
+        spans = [self._span[p] for p in allowed] if allowed else [(0, len(self.entries))]
+        out = []
+        for cue in q.cues:
+            docs = self.words.postings(normalize(cue) if not cue.isascii() else cue)
+            inside = sum(int(np.searchsorted(docs, hi) - np.searchsorted(docs, lo)) for lo, hi in spans)
+            if inside < CUE_IS_DOMAIN:
+                out.append(cue)
+        return out
+
+    def coverages(self, q: Query, rows: np.ndarray, cues: list[str] | None = None) -> np.ndarray:
         """Share of what the asker said (weighted by idf) that each clause says too, in the
         asker's words or an alternative; a word the corpus never uses counts as missing.
         A word also counts as said inside a longer word (jieba may cut 使用 where the asker
         wrote 用); a Chinese word of two or more characters can be inside a clause's text only
         if the clause has all its bigrams, which rules out most clauses without reading them."""
         top_idf = math.log(len(self.entries) + 1.0)
-        total = top_idf * (len(q.unknown) + OFFTOPIC_CUE * len(q.cues))
+        cues = q.cues if cues is None else cues
+        total = top_idf * (len(q.unknown) + OFFTOPIC_CUE * len(cues))
         keys = [list(dict.fromkeys(a.key for a in c.alts)) for c in q.concepts if c.counts]
         rows = np.asarray(rows, dtype=np.int64)
         word, glo, ghi, gids = [], [], [], []

@@ -67,10 +67,24 @@ def _whole(text: str, start: int, end: int) -> bool:
     return True
 
 
+_AS_PRODUCT = re.compile(r"\s*(?:app|应用|软件|账号|账户|平台|客户端)", re.I)
+
+
 def _as_written(name: str, question: str) -> bool:
-    """A name marked "!" ("Signal") counts only written so, as a whole word."""
+    """Whether a Latin name marked "!" (Signal, LINE) is used as a name: written with its
+    capitals as a whole word, or followed by app/应用/账号 …"""
+    text = unicodedata.normalize("NFKC", question)
     pattern = r"(?<![A-Za-z0-9])" + re.escape(name) + r"(?![A-Za-z0-9])"
-    return re.search(pattern, unicodedata.normalize("NFKC", question)) is not None
+    if re.search(pattern, text):
+        return True
+    return any(_AS_PRODUCT.match(text, m.end())
+               for m in re.finditer(pattern, text, re.I))
+
+
+def _crossed(start: int, end: int, spans: list[tuple[int, int]]) -> bool:
+    """Whether a word of the question runs across either edge of text[start:end] (如家 in
+    比如家: the word 比如 holds its first character)."""
+    return any(s < start < e or s < end < e for s, e in spans)
 
 
 @dataclass
@@ -80,6 +94,39 @@ class Found:
     tools: list[str]  # products named as a means (login, payment, SDK) of the one asked about
     rest: str  # the normalized question with every name found blanked out
     plain: str  # the same for the Taiwan-wording reading
+
+
+OPENING = 300  # characters at the start of a policy, where it names itself
+MIN_MENTIONS = 5
+
+
+def _mentions(text: str, key: str) -> list[int]:
+    """Start of each whole-word occurrence of a normalized name in normalized text."""
+    return [m.start() for m in re.finditer(re.escape(key), text) if _whole(text, *m.span())]
+
+
+def _own_line(policy, lines: list[tuple[KnownProduct, list[str]]]) -> int | None:
+    """The apps.txt line of the product a policy is about, when its own names are on none and
+    its text hardly uses them (a guessed name can be wrong):
+    a listed product its opening names, not as an ordinary word ("!"), that the whole text
+    names at least MIN_MENTIONS times and twice as often as any other listed product (a
+    policy names its own product throughout, a login or payment partner now and then)."""
+    text = normalize("\n".join(c.text for c in policy.clauses))
+    if any(len(_mentions(text, normalize(n))) >= MIN_MENTIONS for n in policy.names if len(n) >= 2):
+        return None  # the policy's own name is how its text names it
+    opening = text[:OPENING]
+    grams = {opening[i:i + 2] for i in range(len(opening) - 1)}
+    counts = []
+    for i, (product, keys) in enumerate(lines):
+        risky = {normalize(n) for n in product.cased}
+        present = {k for k in keys if len(k) >= 2 and k[:2] in grams and k not in risky
+                   and _mentions(opening, k)}
+        if present:
+            counts.append((sum(len(_mentions(text, k)) for k in present), i))
+    counts.sort(reverse=True)
+    if counts and counts[0][0] >= MIN_MENTIONS and (len(counts) == 1 or counts[0][0] >= 2 * counts[1][0]):
+        return counts[0][1]
+    return None
 
 
 class Names:
@@ -115,8 +162,16 @@ class Names:
                     held.setdefault(key, p.id)
         foreign: dict[str, str] = {}
         cased: dict[str, str] = {}
-        for product in known_products():
-            keys = [normalize(n) for n in product.names]
+        lines = [(product, [normalize(n) for n in product.names]) for product in known_products()]
+        claimed = {i for i, (_, keys) in enumerate(lines) if any(k in held for k in keys)}
+        for p in policies:
+            i = _own_line(p, lines)
+            if i is not None and i not in claimed:
+                claimed.add(i)
+                for key in lines[i][1]:
+                    if len(key) >= 2:
+                        held.setdefault(key, p.id)
+        for product, keys in lines:
             owners = {held[k] for k in keys if k in held}
             for name, key in zip(product.names, keys):
                 if len(key) < 2:
@@ -136,20 +191,30 @@ class Names:
         found = {n for st in starts for n in self._by_start.get(st, ())}
         return sorted(found, key=self._rank.__getitem__)
 
-    def find(self, norm: str, plain: str | None = None, question: str = "") -> Found:
+    def find(self, norm: str, plain: str | None = None, question: str = "",
+             words: list[tuple[int, int]] | None = None) -> Found:
         """The product names in a normalized question (and its Taiwan-wording reading),
-        longest first; each occurrence is blanked out so a shorter name inside it is not
-        counted again. Latin names count as whole words only."""
+        longest first; each occurrence is blanked out (same length, so positions hold) and
+        a shorter name inside it is not counted again. Latin names count as whole words only.
+        A name that is also an ordinary word (marked "!" in apps.txt) counts when used as a
+        name: a Latin one as written or before "app"; a Chinese one when no word of the
+        question (`words`: the jieba spans of `norm`) runs across its edges."""
         plain = norm if plain is None else plain
         found = Found([], [], [], norm, plain)
         for name in self._candidates(norm, plain):
-            if name in self.cased and not _as_written(self.cased[name], question):
+            risky = name in self.cased
+            if risky and name.isascii() and not _as_written(self.cased[name], question):
                 continue
             hit = False
             for attr in ("rest", "plain"):
                 text = getattr(found, attr)
                 spans = [m.span() for m in re.finditer(re.escape(name), text)
                          if _whole(text, *m.span())]
+                if risky and not name.isascii():
+                    # judged on the question as typed; the other reading follows that verdict
+                    ok = attr == "rest" and words is not None
+                    spans = [sp for sp in spans if ok and not _crossed(*sp, words)] if attr == "rest" \
+                        else (spans if hit else [])
                 if not spans:
                     continue
                 hit = True
@@ -161,8 +226,8 @@ class Names:
                         (found.tools if tool else found.foreign).append(display)
                     if tool:
                         continue  # a third party's name is part of what is asked ("微信登录")
-                for s, e in reversed(spans):
-                    text = text[:s] + " " + text[e:]
+                for s, e in spans:
+                    text = text[:s] + " " * (e - s) + text[e:]
                 setattr(found, attr, text)
             if hit and name in self.ids and self.ids[name] not in found.products:
                 found.products.append(self.ids[name])

@@ -227,7 +227,7 @@ def analyze(question: str, vocab: Vocabulary, tokenizer: Tokenizer,
     # rewrites 登出 (log out) as 注销, which here means closing the account.
     norm = normalize(text)
     plain = normalize(text, taiwan=True) if lang == "zh-Hant" else norm
-    found = names.find(norm, plain, text)
+    found = names.find(norm, plain, text, tokenizer.spans(norm))
     rest, plain, products = found.rest, found.plain, found.products
     q = Query(question, lang, rest, products, foreign=found.foreign)
     q.cues = vocab.offtopic_cues(rest)

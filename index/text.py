@@ -112,6 +112,7 @@ class Tokenizer:
             self._add = lambda word, freq: self._jieba.add_word(word, freq, None)
             self._cut = lambda text: self._jieba.cut(text, True)
             self._pieces = lambda text: self._jieba.cut(text, False)
+            self._spans = lambda text: [(s, e) for _, s, e in self._jieba.tokenize(text, "default", True)]
             self._search = lambda text: self._jieba.cut_for_search(text, True)
         else:
             import jieba
@@ -122,6 +123,7 @@ class Tokenizer:
             self._add = self._jieba.add_word
             self._cut = lambda text: self._jieba.cut(text, HMM=True)
             self._pieces = lambda text: self._jieba.cut(text, HMM=False)
+            self._spans = lambda text: [(s, e) for _, s, e in self._jieba.tokenize(text, HMM=True)]
             self._search = lambda text: self._jieba.cut_for_search(text, HMM=True)
         for line in read_lines("userdict.txt"):
             parts = line.split()
@@ -156,6 +158,10 @@ class Tokenizer:
                 out.append(tok)
         return out
 
+
+    def spans(self, norm: str) -> list[tuple[int, int]]:
+        """(start, end) of each jieba word of normalized text, precise mode, in order."""
+        return self._spans(norm)
 
     def pieces(self, norm: str) -> list[str]:
         """Dictionary words and single characters of normalized text (jieba without its HMM,

@@ -1,0 +1,82 @@
+"""Product names in questions (index/names.py): the corpus's products, the products of
+vocab/apps.txt it does not hold, and third parties named as a means."""
+from pathlib import Path
+
+import pytest
+
+from index import PolicyIndex, load_corpus
+from index.corpus import load_policy
+from index.names import Names, known_products
+
+ROOT = Path(__file__).resolve().parent.parent
+CAPP = Path(__file__).parent / "data" / "capp130"
+
+
+@pytest.fixture(scope="module")
+def index():
+    """The launch policies and two real ones dropped in raw."""
+    return PolicyIndex(load_corpus(ROOT / "corpus") + [load_policy(CAPP / "哔哩哔哩.txt"),
+                                                        load_policy(CAPP / "拼多多.txt")])
+
+
+def test_the_list_is_loaded_with_its_marks():
+    products = known_products()
+    assert len(products) >= 600
+    signal = next(p for p in products if "Signal" in p.names)
+    assert "Signal" in signal.cased  # an ordinary word too: only as a name
+
+
+def test_a_held_product_takes_the_other_names_of_its_line(index):
+    for question in ("b站会收集我的位置吗", "Does bilibili sell my data?", "PDD怎么注销账号"):
+        q = index.analyze(question)
+        assert q.products and not q.foreign, question
+    assert index.analyze("b站会收集我的位置吗").products == ["哔哩哔哩"]
+    assert index.analyze("PDD怎么注销账号").products == ["拼多多"]
+
+
+@pytest.mark.parametrize("question, product", [
+    ("怎么注销抖音账号", "抖音"), ("Does Instagram sell my data to advertisers?", "Instagram"),
+    ("微信会读取我的聊天记录吗", "微信"), ("WhatsApp會讀取我的通訊錄嗎", "WhatsApp"),
+    ("腾讯会议的隐私政策", "腾讯会议"),
+])
+def test_a_product_the_corpus_lacks_is_declined_by_name(index, question, product):
+    reply = index.ask(question)
+    assert not reply.answered and not reply.answers
+    assert product in reply.message
+    assert "盟畅云会议" in reply.message  # …and says what it can answer about
+
+
+def test_a_product_named_as_a_means_is_a_third_party(index):
+    q = index.analyze("用微信登录会获取我哪些信息")
+    assert not q.foreign and q.products == []
+    assert "微信" in q.norm  # still part of what is asked
+    assert index.ask("用微信登录b站会获取我哪些信息").answered
+
+
+def test_asked_on_a_policy_that_names_the_third_party(index):
+    # 哔哩哔哩's policy names 微信 (login, sharing): asked on its page, it is answered
+    assert index.ask("微信会拿到我的什么信息", policy_id="哔哩哔哩").answered
+    # a product that policy never names is declined even there
+    assert not index.ask("Netflix会拿到我的什么信息", policy_id="哔哩哔哩").answered
+
+
+def test_names_that_are_ordinary_words():
+    names = Names({}, {"signal": "Signal", "ins": "Instagram", "如家": "如家酒店"},
+                  {"signal": "Signal", "如家": "如家"})
+    assert names.find("does signal read my messages", question="Does Signal read my messages").foreign == ["Signal"]
+    assert names.find("weak signal", question="weak signal").foreign == []
+    assert names.find("signal app", question="signal app").foreign == ["Signal"]
+    assert names.find("how to install", question="how to install").foreign == []  # whole words
+    # a Chinese one counts unless a word of the question runs across it: 比如 holds 如
+    assert names.find("比如家里", question="比如家里", words=[(0, 2), (2, 4)]).foreign == []
+    assert names.find("如家会员", question="如家会员", words=[(0, 2), (2, 4)]).foreign == ["如家酒店"]
+
+
+def test_a_policy_that_misnames_itself_keeps_its_listed_name():
+    """A raw file whose guessed product is wrong is still found by the listed name its
+    opening uses and its text repeats (学习通 here), not by a partner it names now and then."""
+    policy = load_policy(CAPP / "学习通.txt")
+    policy.id, policy.product, policy.aliases = "xuexitong", "本将帮您了解已下内容", []
+    names = Names.build([policy])
+    assert names.ids.get("学习通") == "xuexitong" and names.ids.get("超星学习通") == "xuexitong"
+    assert "支付宝" in names.foreign and "淘宝" in names.foreign  # partners it names in passing
