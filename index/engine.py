@@ -314,13 +314,15 @@ class PolicyIndex:
 
     def _not_held(self, q: Query, policy_id: str | None) -> list[str]:
         """The products the question is about that the corpus holds no policy of: named, with
-        no held product named, and (asked on one policy's page) not a third party that policy
-        names ("Does Google get my data?" on a page whose policy shares data with Google)."""
+        no held product named; asked on one policy's page, only a product the question is
+        about (it opens the question, "my X account", "X的…") that the policy never names
+        ("Does Google get my data?" on a page whose policy shares data with Google is asked
+        of that policy)."""
         if not q.foreign or q.products:
             return []
-        if policy_id is not None:
+        if policy_id is not None:  # asked on one product's page: only a product it is about
             text = self._policy_text(policy_id)
-            return [name for name in q.foreign if normalize(name) not in text]
+            return [name for name in q.about if normalize(name) not in text]
         return q.foreign
 
     def _policy_text(self, policy_id: str) -> str:

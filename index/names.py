@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 from .text import normalize, read_lines
@@ -67,7 +67,14 @@ def _whole(text: str, start: int, end: int) -> bool:
     return True
 
 
-_AS_PRODUCT = re.compile(r"\s*(?:app|应用|软件|账号|账户|平台|客户端)", re.I)
+_AS_PRODUCT = re.compile(r"\s*(?:app|应用|软件|账号|账户|帐号|平台|客户端|官网|网站)", re.I)
+# What a question says of the product it is about: it opens the question ("抖音会…", "Does X
+# …"), is owned ("my X account", "我的X账号") or owns ("X的隐私政策", "X's policy", "X account").
+_SUBJECT_BEFORE = re.compile(r"^\W*(?:(?:does|do|did|is|are|was|will|would|can|could|should|has|have|"
+                             r"how|why|what|when|where|who|which)\W+(?:\w+\W+)?)?(?:the\W+)?$|"
+                             r"(?:\bmy|\bour|我的|我在|我们的|关于|关掉|关闭|注销|删除|退出|卸载)\W*$", re.I)
+_SUBJECT_AFTER = re.compile(r"^\W*(?:的|'s|’s|\s+account|\s+app\b|\s+privacy|账号|账户|帐号|隐私|会|能|是否|"
+                            r"有没有|怎么|怎样|如何|为什么|为啥|可以|收集|获取|读取|会不会|是不是)", re.I)
 
 
 def _as_written(name: str, question: str) -> bool:
@@ -79,6 +86,24 @@ def _as_written(name: str, question: str) -> bool:
         return True
     return any(_AS_PRODUCT.match(text, m.end())
                for m in re.finditer(pattern, text, re.I))
+
+
+def _subject(text: str, start: int, end: int) -> bool:
+    """Whether the name at text[start:end] is what the question is about (see _SUBJECT_*)."""
+    return bool(_SUBJECT_BEFORE.search(text[max(0, start - 24):start])
+                or _SUBJECT_AFTER.match(text[end:end + 12]))
+
+
+def _parts(name: str) -> set[str]:
+    """Shorter names inside a normalized name: runs of its Chinese characters, runs of its
+    Latin words (whole words), at least two characters."""
+    out = set()
+    for run in re.findall(r"[\u4e00-\u9fff]{2,}", name):
+        out.update(run[i:j] for i in range(len(run)) for j in range(i + 2, len(run) + 1))
+    words = re.findall(r"[a-z0-9]+", name)
+    out.update(" ".join(words[i:j]) for i in range(len(words)) for j in range(i + 1, len(words) + 1))
+    out.discard(name)
+    return {p for p in out if len(p) >= 2}
 
 
 def _crossed(start: int, end: int, spans: list[tuple[int, int]]) -> bool:
@@ -94,6 +119,7 @@ class Found:
     tools: list[str]  # products named as a means (login, payment, SDK) of the one asked about
     rest: str  # the normalized question with every name found blanked out
     plain: str  # the same for the Taiwan-wording reading
+    subjects: list[str] = field(default_factory=list)  # foreign ones the question is about
 
 
 OPENING = 300  # characters at the start of a policy, where it names itself
@@ -182,6 +208,16 @@ class Names:
                     held.setdefault(key, next(iter(owners)))
                 elif not owners:
                     foreign.setdefault(key, product.display)
+        # A listed name inside exactly one held product's name is that product's family name
+        # (美团 of 美团外卖, "meituan" of "Meituan Waimai"): the question is about it.
+        parts: dict[str, set[str]] = defaultdict(set)
+        for key, pid in held.items():
+            for part in _parts(key):
+                parts[part].add(pid)
+        for key in list(foreign):
+            if len(parts.get(key, ())) == 1:
+                held[key] = next(iter(parts[key]))
+                del foreign[key]
         return cls(held, foreign, cased)
 
     def _candidates(self, *texts: str) -> list[str]:
@@ -211,10 +247,13 @@ class Names:
                 spans = [m.span() for m in re.finditer(re.escape(name), text)
                          if _whole(text, *m.span())]
                 if risky and not name.isascii():
-                    # judged on the question as typed; the other reading follows that verdict
+                    # An ordinary word too (得到, 头条): a name only where the question is about
+                    # it or calls it an app, and no word runs across it; judged on the
+                    # question as typed, the other reading follows that verdict.
                     ok = attr == "rest" and words is not None
-                    spans = [sp for sp in spans if ok and not _crossed(*sp, words)] if attr == "rest" \
-                        else (spans if hit else [])
+                    spans = [sp for sp in spans if ok and not _crossed(*sp, words)
+                             and (_subject(text, *sp) or _AS_PRODUCT.match(text, sp[1]))] \
+                        if attr == "rest" else (spans if hit else [])
                 if not spans:
                     continue
                 hit = True
@@ -224,6 +263,8 @@ class Names:
                     display = self.foreign[name]
                     if attr == "rest" and display not in found.foreign + found.tools:
                         (found.tools if tool else found.foreign).append(display)
+                        if not tool and _subject(text, s, e):
+                            found.subjects.append(display)
                     if tool:
                         continue  # a third party's name is part of what is asked ("微信登录")
                 for s, e in spans:

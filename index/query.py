@@ -197,6 +197,7 @@ class Query:
     unknown: list[str] = field(default_factory=list)  # words neither the tables nor the corpus know
     cues: list[str] = field(default_factory=list)  # off-topic cue words (vocab/offtopic.txt)
     foreign: list[str] = field(default_factory=list)  # products named that the corpus lacks
+    about: list[str] = field(default_factory=list)  # those of them the question is about
 
     @property
     def words(self) -> dict[str, float]:
@@ -229,7 +230,7 @@ def analyze(question: str, vocab: Vocabulary, tokenizer: Tokenizer,
     plain = normalize(text, taiwan=True) if lang == "zh-Hant" else norm
     found = names.find(norm, plain, text, tokenizer.spans(norm))
     rest, plain, products = found.rest, found.plain, found.products
-    q = Query(question, lang, rest, products, foreign=found.foreign)
+    q = Query(question, lang, rest, products, foreign=found.foreign, about=found.subjects)
     q.cues = vocab.offtopic_cues(rest)
 
     def alt(text: str, weight: float = 1.0) -> Alt | None:
