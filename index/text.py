@@ -196,12 +196,16 @@ _ENTITIES = (
     (re.compile(r"[a-z0-9._%+-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)+"), "电子邮件"),
     (re.compile(r"(?<!\d)(?:\d{3,4}-\d{3,4}-\d{4}|1[3-9]\d{9}|\d{3,4}-\d{7,8})(?!\d)"), "电话"),
     (re.compile(r"https?://|www\."), "网址"),
+    # a period of time: "15个工作日内", "六个月", "30 days" answer "多久", "how long"
+    (re.compile(r"(?<!\d)(?:\d{1,3}|[一二三四五六七八九十两半]+)\s*(?:个)?\s*(?:工作日|自然日|天|日内|小时|周|个月|年(?!\d|[一二三四五六七八九十]+月))|"
+                r"\b\d+\s*(?:business |working |calendar )?(?:days?|hours?|weeks?|months?|years?)\b"), "期限"),
 )
 
 
 def entity_words(norm: str) -> list[str]:
     """Words for what a clause shows without naming it: an e-mail address, a phone number, a
-    web address ("support@…" answers "联系邮箱" although the clause never says 邮件)."""
+    web address, a period of time ("support@…" answers "联系邮箱" although the clause never
+    says 邮件; "15个工作日内" answers "多久")."""
     return [word for pattern, word in _ENTITIES if pattern.search(norm)]
 
 

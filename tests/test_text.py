@@ -1,7 +1,7 @@
 """Normalization and tokenization shared by clauses and questions."""
 from hypothesis import given, settings, strategies as st
 
-from index.text import Tokenizer, bigrams, is_traditional, normalize
+from index.text import Tokenizer, bigrams, entity_words, is_traditional, normalize
 
 TOKENIZER = Tokenizer(["盟畅云会议"])
 
@@ -77,3 +77,10 @@ def test_both_tokenizer_engines_cut_alike():
                  "您可以撤回同意并删除您的个人信息"]:
         norm = normalize(text)
         assert a.words(norm) == b.words(norm) and a.cut(norm) == b.cut(norm)
+
+
+def test_a_period_of_time_is_a_word_of_the_clause():
+    for text in ("我们将在15个工作日内答复", "保存六个月", "We keep logs for 30 days"):
+        assert "期限" in entity_words(normalize(text)), text
+    for text in ("2021年3月9日更新", "更新于2022年", "第3条"):
+        assert "期限" not in entity_words(normalize(text)), text
