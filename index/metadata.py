@@ -640,7 +640,7 @@ _MONTHS = {m: i + 1 for i, m in enumerate(
      "october", "november", "december"])}
 _MONTHS.update({k[:3]: v for k, v in _MONTHS.items()})
 _MON = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)[a-z]*\.?"
-_D_ZH = r"(\d{4})\s*(?:年|-|/|\.)\s*(\d{1,2})\s*(?:月|-|/|\.)\s*(\d{1,2})(?!\d)\s*日?"
+_D_ZH = r"(\d{4})[ \t]*(?:年|-|/|\.)[ \t]*(\d{1,2})[ \t]*(?:月|-|/|\.)[ \t]*(\d{1,2})(?!\d)[ \t]*日?"
 _D_EN1 = rf"({_MON})\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})"
 _D_EN2 = rf"(\d{{1,2}})(?:st|nd|rd|th)?\s+({_MON}),?\s+(\d{{4}})"
 _D_US = r"(\d{1,2})/(\d{1,2})/(\d{2,4})(?!\d)"
