@@ -110,14 +110,15 @@ def load_policy(path: Path) -> Policy:
     # when the text names none (a curated file that gives a product keeps it, and its title).
     guess = guess_metadata(text, path.stem)
     product = str(meta.get("product") or guess.product)
-    title = str(meta.get("title") or (guess.title if not meta.get("product") else
-                                      f"{product}{'隐私政策' if guess.language != 'en' else ' Privacy Policy'}"))
+    kind = " Privacy Policy" if guess.language == "en" else "隐私政策"
+    title = str(meta.get("title") or (f"{product}{kind}" if meta.get("product") else guess.title))
     source_url = meta.get("source_url") or None
     if source_url and not re.match(r"https?://", str(source_url), re.I):
         log.warning("%s: ignoring source_url %r (not an http(s) address)", path, source_url)
         source_url = None
     updated = meta.get("updated")
-    updated = updated.isoformat() if isinstance(updated, dt.date) else (str(updated) if updated else guess.updated)
+    updated = (updated.isoformat() if isinstance(updated, dt.date)
+               else str(updated) if updated else guess.updated)
     aliases = (_as_list(meta.get("aliases")) if "aliases" in meta
                else guess.aliases if not meta.get("product") else derived_aliases(product))
     company = meta.get("company") or (guess.company if not meta else None)

@@ -79,7 +79,7 @@ _LEFT = re.compile(
     r"服务提供者|提供方|运营方|运营者[为是：:]?|即|指|系|是|由|我司)")
 # Endings that describe a name rather than belong to it, in the order they are taken off.
 _ALWAYS_OFF = re.compile(r"(?:用户|服务提供者|提供者|运营方|(?:的)?产品(?:和|与|及|或|与/或)服务|产品|服务)$")
-_SUFFIX_OFF = re.compile(r"(?:手游|移动客户端|客户端|移动应用|应用程序|APP|App|app|應用)$")
+_SUFFIX_OFF = re.compile(rf"(?:手游|移动客户端|客户端|移动应用|应用程序|應用|(?<=[{_CJK}\s])(?:APP|App|app))$")
 _SUFFIX_IF_USED = re.compile(r"(?:平台|社区|软件|網站|网站|官网)$")
 _EDITION = re.compile(
     r"[（(【\[][^（）()【】\[\]]{0,24}(?:\d{4}|版|[Vv]\d|摘要|概要|简|详细|完整|更新|修订)"
@@ -148,7 +148,8 @@ def spelling(name: str, text: str) -> str:
     a page title's "reddit", "DuckDuckGo" for "duckduckgo"."""
     if not re.fullmatch(r"[A-Za-z][A-Za-z0-9 .&'-]*", name):
         return name
-    seen = Counter(m.group(0) for m in re.finditer(rf"(?<![\w./@-]){re.escape(name)}(?![\w@-]|\.\w)", text, re.I))
+    word = rf"(?<![\w./@-]){re.escape(name)}(?![\w@-]|\.\w)"  # not inside an address
+    seen = Counter(m.group(0) for m in re.finditer(word, text, re.I))
     if not seen:
         return name
     best, n = seen.most_common(1)[0]
@@ -174,8 +175,7 @@ def _trim(name: str, text: str) -> tuple[str, list[str]]:
             short = name[:m.start()].strip(" -·")
             if not looks_like_name(short) or (needs_use and _standalone(text, short, name) < 2):
                 continue
-            if rx is not _ALWAYS_OFF and not (rx is _SUFFIX_IF_USED and m.group(0) in ("软件", "网站", "網站", "官网")) \
-                    and not (short[-1:].isascii() and m.group(0).isascii() and not name[m.start() - 1].isspace()):
+            if rx is _SUFFIX_OFF or m.group(0) in ("平台", "社区"):
                 longer.append(name)
             name = short
             break
@@ -206,18 +206,16 @@ class _Names:
 
     def add(self, raw: str, weight: float, pos: int, short: list[str] | None = None,
             cap: tuple[str, float] | None = None) -> str | None:
-        """Count `weight` for the name in `raw`; `cap` = (kind of evidence, most it may add up to)."""
+        """Count `weight` for the name in `raw`; `cap`: (kind of evidence, most it adds up to)."""
         name = _undecorate(raw)
         name, company = _split_company(name)
-        if company:
+        if company:  # the company's own short name is a name of its product too (中国银行)
             self.add_company(company, pos)
             base = _COMPANY_END.sub("", company).removesuffix("股份")
-            if looks_like_name(base) and base not in name:
-                pass
-            elif looks_like_name(base):
-                self.short.setdefault(name, []).append(base)
-        latin = re.fullmatch(rf"([{_CJK}]{{2,}}[{_CJK}0-9]*)\s*[（(]([A-Za-z][A-Za-z0-9 .&-]{{1,30}})[)）]",
-                             name)
+            if looks_like_name(base) and base in name:
+                short = [*(short or []), base]
+        latin = re.fullmatch(
+            rf"([{_CJK}]{{2,}}[{_CJK}0-9]*)\s*[（(]([A-Za-z][A-Za-z0-9 .&-]{{1,30}})[)）]", name)
         if latin:  # "哔哩哔哩（bilibili）"
             name = latin.group(1)
             short = [*(short or []), latin.group(2).strip()]
@@ -319,10 +317,11 @@ def _policy_title(line: str) -> tuple[str | None, str | None]:
     if _SENTENCE.search(head) or re.search(r"将|帮助|了解|以下|内容|说明|如下|主要|进行|旨在", tail) \
             or len(_undecorate(tail)) > 12 and not re.match(r"\s*(?:for|of)\b", tail, re.I):
         return None, kind
-    if re.match(r"\s*(?:for|of)\s+\S", tail, re.I) and not _undecorate(head):  # Privacy Policy for X
+    if re.match(r"\s*(?:for|of)\s+\S", tail, re.I) and not _undecorate(head):  # "… for X"
         head = re.sub(r"^\s*(?:for|of)\s+", "", tail, flags=re.I)
     head = re.sub(r"(?:’s|'s|的|:)\s*$", "", head.strip())
-    head = re.sub(r"^[^\s]+\.(?:com|net|org|io|cn)\b", lambda d: d.group(0).split(".")[0], head.strip())
+    head = re.sub(r"^[^\s]+\.(?:com|net|org|io|cn)\b", lambda d: d.group(0).split(".")[0],
+                  head.strip())  # "reddit.com: privacy policy"
     return (head or None), kind
 
 
@@ -356,7 +355,8 @@ def _scan(text: str) -> tuple[_Names, str | None, str | None]:
         pos += 1
 
     # 《X隐私政策》 and 《<X>隐私保护指引》: the policy by its name (or another one it refers to)
-    for m in re.finditer(r"《\s*[<＜〈]?([^《》]{1,30}?)[>＞〉]?\s*(" + KIND.pattern + r")[^《》]{0,8}》", head):
+    own = r"《\s*[<＜〈]?([^《》]{1,30}?)[>＞〉]?\s*(" + KIND.pattern + r")[^《》]{0,8}》"
+    for m in re.finditer(own, head):
         w = 2.0
         before, after = head[max(0, m.start() - 8):m.start()], head[m.end():m.end() + 14]
         if _REFERENCE_BEFORE.search(before) or _REFERENCE_AFTER.match(after):
@@ -407,7 +407,8 @@ def _scan(text: str) -> tuple[_Names, str | None, str | None]:
     for m in re.finditer(r"([（(]|[，,]\s*)\s*(?:以下|下文|下|或|亦|又)*(?:简称|称为|称之为|称|也称|或称)(?:为|之为)?\s*"
                          r"((?:[“「\"][^”」\"]{1,24}[”」\"][、或和及,，\s]*)+)", head):
         shorts = [s for s in re.findall(r"[“「\"]([^”」\"]{1,24})[”」\"]", m.group(2))]
-        good = [s for s in shorts if looks_like_name(_undecorate(s)) and not _is_company(_undecorate(s))]
+        good = [s for s in shorts
+                if looks_like_name(_undecorate(s)) and not _is_company(_undecorate(s))]
         if m.group(1).strip() in "，,":  # "…的运营者，以下或称之为“Wink”或“Meitu Wink”": one another's names
             for s in good:
                 names.add(s, 1, 20 + m.start(), short=[o for o in good if o != s])
@@ -424,15 +425,18 @@ def _scan(text: str) -> tuple[_Names, str | None, str | None]:
         else:
             names.add(subject, 4, 20 + m.start(), short=good)
     # English: Welcome to X / This Privacy Policy describes how X … / X, Inc. (“X”, “we”)
-    for m in re.finditer(r"\b(?:Welcome to|Thank you for (?:using|choosing))\s+((?:the\s+)?[A-Z][\w.&'-]*(?:\s+[A-Z][\w.&'-]*){0,3})",
-                         head):
+    for m in re.finditer(r"\b(?:Welcome to|Thank you for (?:using|choosing))\s+"
+                         r"((?:the\s+)?[A-Z][\w.&'-]*(?:\s+[A-Z][\w.&'-]*){0,3})", head):
         names.add(re.sub(r"^the\s+|[.']+$", "", m.group(1)), 3, 20 + m.start())
-    for m in re.finditer(r"\b(?:describes|explains|sets out|tells you)\s+how\s+((?:[A-Z][\w&'-]*\s?){1,4}?)"
+    for m in re.finditer(r"\b(?:describes|explains|sets out|tells you)\s+how\s+"
+                         r"((?:[A-Z][\w&'-]*\s?){1,4}?)"
                          r"(?:\s*\(|,|\s+(?:and|collects|uses|processes|handles|we)\b)", head):
         names.add(m.group(1).strip(), 2, 20 + m.start())
-    for m in re.finditer(r"[(（]\s*[“\"]([A-Z][\w .&'-]{1,30}?),?[”\"]\s*(?:,|or|and)?\s*[“\"]?(?:we|us|our)\b", head):
+    for m in re.finditer(r"[(（]\s*[“\"]([A-Z][\w .&'-]{1,30}?),?[”\"]\s*(?:,|or|and)?\s*"
+                         r"[“\"]?(?:we|us|our)\b", head):
         names.add(m.group(1).strip(), 3, 20 + m.start())
-    for m in re.finditer(r"(?:When we (?:talk about|say|refer to)|References to)\s+[“\"]([A-Z][\w .&'-]{1,30}?),?[”\"]", head):
+    for m in re.finditer(r"(?:When we (?:talk about|say|refer to)|References to)\s+"
+                         r"[“\"]([A-Z][\w .&'-]{1,30}?),?[”\"]", head):
         names.add(m.group(1).strip(), 3, 20 + m.start())
     return names, title_line, title_kind
 
@@ -465,7 +469,8 @@ def clean_company(raw: str) -> str | None:
         elif not place:
             s = _COMPANY_LEFT.sub("", s)
     else:
-        s = re.sub(r"^(?:(?:The|We|Our|This|If|Please|For|In|As|By|You|All|Any|Each|and|or)\s+)+", "", s)
+        s = re.sub(r"^(?:(?:The|We|Our|This|If|Please|For|In|As|By|You|All|Any|Each|and|or)\s+)+",
+                   "", s)
     if not 4 <= len(s) <= 60 or re.search(r"[，。；！？;!?]", s) or not _is_company(s):
         return None
     if re.match(r"(?:关联|第三方|合作|其他|相关|上述|该|本|各|平台|我们|您)", s):
@@ -535,13 +540,15 @@ _MAILBOXES = {"gmail", "qq", "163", "126", "outlook", "hotmail", "foxmail", "sin
 def _domain_name(text: str) -> str | None:
     """The Latin name in the policy's own contact address ("help@bilibili.com" → bilibili)."""
     labels = Counter()
-    for m in re.finditer(r"[A-Za-z0-9._%+-]+@((?:[A-Za-z0-9-]+\.)+)([A-Za-z]{2,6})(?![A-Za-z])", text):
+    address = r"[A-Za-z0-9._%+-]+@((?:[A-Za-z0-9-]+\.)+)([A-Za-z]{2,6})(?![A-Za-z])"
+    for m in re.finditer(address, text):
         around = text[max(0, m.start() - 80):m.start()] + " " + text[m.end():m.end() + 12]
         if not re.search(r"联系|客服|邮箱|邮件|反馈|投诉|举报|电子信箱|contact|e-?mail|write to|reach", around, re.I):
             continue
         parts = m.group(1).rstrip(".").split(".")
         label = parts[-1].lower()
-        if re.fullmatch(r"[a-z]{4,20}", label) and label not in _MAILBOXES and not is_generic(label):
+        if re.fullmatch(r"[a-z]{4,20}", label) and label not in _MAILBOXES \
+                and not is_generic(label):
             labels[label] += 1
     if not labels:
         return None
@@ -559,6 +566,24 @@ def _abbreviations(name: str, text: str) -> list[str]:
             if ab not in name and ab not in out and re.search(re.escape(ab), text):
                 out.append(ab)
     return out
+
+
+_NOT_PART = re.compile(r"[的及与和或等在为是将会可对由从以其该本此各]|账号|帐号|用户|公司|平台|服务|集团|产品|会员|"
+                       r"客服|官方|网站|科技|旗下|使用|提供|相关|关联|软件|应用|隐私|政策|协议|网络|信息|许可")
+
+
+def _longer_use(product: str, text: str) -> str | None:
+    """The product's longer name when the text writes it often ("高德地图" of 高德, 19 times in
+    103): two more characters that are not a word of the sentence (not 高德的, not 高德账号)."""
+    if not re.fullmatch(f"[{_CJK}]{{2,4}}", product):
+        return None
+    longer = re.escape(product) + f"([{_CJK}]{{2}})(?!协议|政策|条款|指引|及)"
+    seen = Counter(m.group(1) for m in re.finditer(longer, text))
+    total = text.count(product)
+    for w, n in seen.most_common(2):
+        if n >= 5 and n >= 0.15 * total and not _NOT_PART.search(w):
+            return product + w
+    return None
 
 
 def derived_aliases(product: str) -> list[str]:
@@ -592,9 +617,7 @@ def _aliases(product: str, names: _Names, text: str, company: str | None) -> lis
     for n, shorts in names.short.items():  # "工银融e行（以下简称“融e行”）" when 融e行 won
         if product in shorts and product in n:
             add(n)
-    for a in derived_aliases(product):
-        if a.isascii() and _standalone(text, a, product) < 1:
-            continue
+    for a in derived_aliases(product):  # the Latin name in a mixed name: vymeet of vymeet云会议
         add(a)
     if " " in product and re.fullmatch(r"[A-Za-z ]+", product):  # "Duck Duck Go" → DuckDuckGo
         joined = spelling(product.replace(" ", ""), text)
@@ -602,6 +625,7 @@ def _aliases(product: str, names: _Names, text: str, company: str | None) -> lis
             add(joined)
     for a in _abbreviations(product, text):
         add(a)
+    add(_longer_use(product, text))
     for base in [a for a in out if re.fullmatch(f"[{_CJK}]+", a)]:
         for a in _abbreviations(base, text):
             add(a)
@@ -646,8 +670,8 @@ _D_EN2 = rf"(\d{{1,2}})(?:st|nd|rd|th)?\s+({_MON}),?\s+(\d{{4}})"
 _D_US = r"(\d{1,2})/(\d{1,2})/(\d{2,4})(?!\d)"
 _DATE = re.compile(rf"{_D_ZH}|{_D_EN1}|{_D_EN2}|{_D_US}", re.I)
 _LABELS = [  # (rank, words before or after a date); a lower rank wins within one group of dates
-    (0, re.compile(r"(?:更新|修订|修改|最后更新|最近更新|last\s+(?:substantively\s+)?(?:updated|modified|revised|changed)"
-                   r"|updated|revised|modified)", re.I)),
+    (0, re.compile(r"(?:更新|修订|修改|最后更新|最近更新|updated|revised|modified"
+                   r"|last\s+(?:substantively\s+)?(?:updated|modified|revised|changed))", re.I)),
     (0.5, re.compile(r"(?:发布|公布|版本日期|published|posted)", re.I)),
     (1, re.compile(r"(?:生效|施行|effective|takes?\s+effect|in\s+effect|comes?\s+into\s+force)", re.I)),
     (2, re.compile(r"(?:日期|dated?|version)", re.I)),
@@ -689,7 +713,8 @@ def _labelled_dates(region: str) -> list[tuple[int, float, dt.date]]:
         if re.search(r"首次|first|archived|snapshot|自\s*$|since\s*$", before, re.I):
             continue
         for rank, rx in _LABELS:
-            if rx.search(before) or (rank < 2 and re.match(r"[ \t]*(?:起)?(?:" + rx.pattern + r")", after, re.I)):
+            after_label = rank < 2 and re.match(r"[ \t]*(?:起)?(?:" + rx.pattern + r")", after, re.I)
+            if rx.search(before) or after_label:
                 out.append((m.start(), rank, date))
                 break
     return out
@@ -750,11 +775,12 @@ def guess_metadata(text: str, fallback: str) -> Metadata:
     aliases = _aliases(product, names, text, company)
     kind = title_kind or _kind_of(text)
     title = ""
-    if title_line:  # the document's own title line, when it reads as one ("58同城隐私政策（2022年6月）")
-        name, _ = _policy_title(title_line)
+    if title_line:  # the document's own title line if it reads as one: "58同城隐私政策（2022年6月）"
+        name, _ = _policy_title(title_line)  # but not "隐私条款 - 盟畅云会议", "reddit.com: privacy policy"
         line = _clean_title(title_line)
-        if name and len(line) <= 40 and _squash(_undecorate(name)).casefold() in _squash(_undecorate(line)).casefold() \
-                and not re.search(r"\s[-–—|｜]\s|[|｜]|^\S+\.(?:com|net|org|cn|io)\b|[：:]\s*\S", line):
+        same = _squash(_undecorate(line)).casefold()
+        page = re.search(r"\s[-–—|｜]\s|[|｜]|^\S+\.(?:com|net|org|cn|io)\b|[：:]\s*\S", line)
+        if name and _squash(_undecorate(name)).casefold() in same and len(line) <= 40 and not page:
             title = line
     if not title:  # "<product>隐私政策", "<product> Privacy Policy"
         if language == "en" or not re.search(f"[{_CJK}]", kind):
