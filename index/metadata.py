@@ -341,18 +341,18 @@ def _scan(text: str) -> tuple[_Names, str | None, str | None]:
     """Collect the candidate names; also the title line (if it names something) and its kind."""
     names = _Names(text)
     head = text[:12000]
-    lines = [ln for ln in text.splitlines() if ln.strip()][:15]
+    lines = [ln for ln in text.splitlines() if ln.strip()][:40]
     title_line, title_kind = None, None
-    pos = 0
-    for ln in lines:
+    for pos, ln in enumerate(lines):
+        if pos >= 15 and title_line:
+            break  # past the opening lines only while no title was seen (a page's menu first)
         name, kind = _policy_title(ln)
         title_kind = title_kind or kind
         if name:
-            got = names.add(name, 10 if title_line is None else 3, pos)
+            got = names.add(name, (10 if pos < 15 else 6) if title_line is None else 3, pos)
             bare = re.sub(r"[（(][A-Za-z0-9 .&-]+[)）]$", "", _undecorate(name))
             if title_line is None and (got or _is_company(bare)):
                 title_line = ln
-        pos += 1
 
     # 《X隐私政策》 and 《<X>隐私保护指引》: the policy by its name (or another one it refers to)
     own = r"《\s*[<＜〈]?([^《》]{1,30}?)[>＞〉]?\s*(" + KIND.pattern + r")[^《》]{0,8}》"
@@ -543,8 +543,9 @@ def _domain_name(text: str) -> str | None:
     address = r"[A-Za-z0-9._%+-]+@((?:[A-Za-z0-9-]+\.)+)([A-Za-z]{2,6})(?![A-Za-z])"
     for m in re.finditer(address, text):
         around = text[max(0, m.start() - 80):m.start()] + " " + text[m.end():m.end() + 12]
-        if not re.search(r"联系|客服|邮箱|邮件|反馈|投诉|举报|电子信箱|contact|e-?mail|write to|reach", around, re.I):
-            continue
+        if not re.search(r"联系|客服|邮箱|邮件|反馈|投诉|举报|电子信箱|contact|e-?mail|write to|reach",
+                         around, re.I):
+            continue  # an address given for contact, not one in a list of partners
         parts = m.group(1).rstrip(".").split(".")
         label = parts[-1].lower()
         if re.fullmatch(r"[a-z]{4,20}", label) and label not in _MAILBOXES \
@@ -599,7 +600,10 @@ def derived_aliases(product: str) -> list[str]:
     return out
 
 
-def _aliases(product: str, names: _Names, text: str, company: str | None) -> list[str]:
+def _aliases(product: str, names: _Names, text: str) -> list[str]:
+    """Other names of the product the text gives: its short names (以下简称), longer forms
+    (QQ炫舞手游), a company's short name inside it (中国银行), an abbreviation the text uses
+    (中行), the Latin name of a mixed name or of the contact address; never a third party's."""
     out: list[str] = []
 
     def add(a: str | None) -> None:
@@ -637,13 +641,13 @@ def _aliases(product: str, names: _Names, text: str, company: str | None) -> lis
 
 
 _THIRD_PARTY_CTX = re.compile(
-    r"^(?:登录|登陆|账号登录|帐号登录|授权登录|一键登录|支付|钱包|分享|SDK|sdk|推送|开放平台|地图SDK|统计|"
-    r"提供的|公司|账号|帐号|Pay|pay|login|Login|SDK)")
+    r"^(?:登录|登陆|账号登录|帐号登录|授权登录|一键登录|支付|钱包|分享|SDK|sdk|推送|开放平台|统计|"
+    r"Pay|pay|login|Login)")
 
 
 def third_party(name: str, text: str) -> bool:
     """Whether the text names `name` mostly as someone else's service: followed by 登录, 支付,
-    SDK, 分享 … ("使用微信登录", "支付宝支付", "腾讯Bugly SDK"), or after 分享到/通过/接入."""
+    SDK, 分享 … ("使用微信登录", "支付宝支付", "腾讯Bugly SDK"), or after 分享到/接入/第三方."""
     hits = [m for m in re.finditer(re.escape(name), text)]
     if not hits:
         return False
@@ -770,9 +774,8 @@ def guess_metadata(text: str, fallback: str) -> Metadata:
     language = guess_language(text)
     names, title_line, title_kind = _scan(text)
     product = names.best() or _company_base(names, title_line) or spelling(fallback, text)
-    aliases = _aliases(product, names, text, None)
+    aliases = _aliases(product, names, text)
     company = _companies(text, names, product, aliases)
-    aliases = _aliases(product, names, text, company)
     kind = title_kind or _kind_of(text)
     title = ""
     if title_line:  # the document's own title line if it reads as one: "58同城隐私政策（2022年6月）"

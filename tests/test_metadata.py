@@ -341,3 +341,12 @@ def test_english_opening_sentences():
 def test_english_stem_takes_the_texts_spelling():
     text = "Privacy\nThis page explains what Quillo stores. Quillo keeps little.\n"
     assert guess_metadata(text, "quillo").product == "Quillo"
+
+
+def test_english_title_after_a_menu():
+    menu = ["English", "Deutsch", "Español", "Français", "Italiano", "Português", "Русский",
+            "日本語", "한국어", "Nederlands", "Polski", "Türkçe", "Українська", "Bahasa", "Català",
+            "Čeština", "Dansk"]
+    text = "\n".join([*menu, "Quillo Privacy Policy", "Updated on March 3, 2023.", "We collect little."])
+    m = guess_metadata(text, "")
+    assert (m.product, m.title, m.updated) == ("Quillo", "Quillo Privacy Policy", "2023-03-03")
