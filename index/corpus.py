@@ -108,7 +108,8 @@ def load_policy(path: Path) -> Policy:
     pid = slug(str(meta.get("id") or path.stem))
     # What the front matter leaves out is guessed from the text; the stem names the product only
     # when the text names none (a curated file that gives a product keeps it, and its title).
-    guess = guess_metadata(text, path.stem)
+    stated = f"{meta['title']}\n" if meta.get("title") else ""  # a stated title names the product
+    guess = guess_metadata(stated + text, path.stem)
     product = str(meta.get("product") or guess.product)
     kind = " Privacy Policy" if guess.language == "en" else "隐私政策"
     title = str(meta.get("title") or (f"{product}{kind}" if meta.get("product") else guess.title))

@@ -350,3 +350,13 @@ def test_english_title_after_a_menu():
     text = "\n".join([*menu, "Quillo Privacy Policy", "Updated on March 3, 2023.", "We collect little."])
     m = guess_metadata(text, "")
     assert (m.product, m.title, m.updated) == ("Quillo", "Quillo Privacy Policy", "2023-03-03")
+
+
+def test_front_matter_fills_what_it_states(tmp_path):
+    """A stated title names the product; what the front matter leaves out is guessed."""
+    path = tmp_path / "qn.md"
+    path.write_text("---\nid: qn\ntitle: 青柠记账隐私政策\n---\n## 概要\n更新日期：2023年3月1日\n"
+                    "青柠记账是由杭州青柠科技有限公司（以下简称“我们”）提供的记账应用。\n", encoding="utf-8")
+    p = load_policy(path)
+    assert (p.id, p.title, p.product, p.updated) == ("qn", "青柠记账隐私政策", "青柠记账", "2023-03-01")
+    assert p.company is None  # a curated file's company is what it states
