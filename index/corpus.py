@@ -16,8 +16,7 @@ from urllib.parse import quote
 import yaml
 
 from .html import html_to_text
-from .metadata import (TITLE_HINT, derived_aliases, guess_date, guess_language,
-                       guess_product, guess_title)
+from .metadata import derived_aliases, drop_shared_aliases, guess_metadata
 from .sections import Clause, split_clauses
 
 log = logging.getLogger(__name__)
@@ -41,6 +40,7 @@ class Policy:
     source_url: str | None
     path: str
     clauses: list[Clause] = field(default_factory=list)
+    aliases_guessed: bool = field(default=False, repr=False, compare=False)  # not from front matter
 
     @property
     def names(self) -> list[str]:
@@ -108,23 +108,29 @@ def load_policy(path: Path) -> Policy:
     else:
         meta, text = _front_matter(raw)
     pid = slug(str(meta.get("id") or path.stem))
-    title = str(meta.get("title") or guess_title(text, pid))
-    product = str(meta.get("product") or guess_product(title, text, pid))
-    if TITLE_HINT.fullmatch(title) and product != pid:
-        title = product + title  # a bare "隐私政策" says nothing in a list of policies
+    # What the front matter leaves out is guessed from the text; the stem names the product only
+    # when the text names none (a curated file that gives a product keeps it, and its title).
+    stated = f"{meta['title']}\n" if meta.get("title") else ""  # a stated title names the product
+    guess = guess_metadata(stated + text, path.stem)
+    product = str(meta.get("product") or guess.product)
+    kind = " Privacy Policy" if guess.language == "en" else "隐私政策"
+    title = str(meta.get("title") or (f"{product}{kind}" if meta.get("product") else guess.title))
     source_url = meta.get("source_url") or None
     if source_url and not re.match(r"https?://", str(source_url), re.I):
         log.warning("%s: ignoring source_url %r (not an http(s) address)", path, source_url)
         source_url = None
     updated = meta.get("updated")
-    updated = updated.isoformat() if isinstance(updated, dt.date) else (str(updated) if updated else guess_date(text))
-    aliases = _as_list(meta.get("aliases")) if "aliases" in meta else derived_aliases(product)
+    updated = (updated.isoformat() if isinstance(updated, dt.date)
+               else str(updated) if updated else guess.updated)
+    aliases = (_as_list(meta.get("aliases")) if "aliases" in meta
+               else guess.aliases if not meta.get("product") else derived_aliases(product))
+    company = meta.get("company") or (guess.company if not meta else None)
     policy = Policy(
         id=pid, title=title, product=product, aliases=aliases,
-        company=meta.get("company"), updated=updated,
-        language=str(meta.get("language") or guess_language(text)),
+        company=company, updated=updated,
+        language=str(meta.get("language") or guess.language),
         source_url=source_url, path=str(path),
-        clauses=split_clauses(text, title),
+        clauses=split_clauses(text, title), aliases_guessed="aliases" not in meta,
     )
     if not any(c.answerable for c in policy.clauses):
         raise ValueError("no text found")
@@ -157,4 +163,5 @@ def load_corpus(folder: str | Path) -> list[Policy]:
         policies[policy.id] = policy
     if not policies:
         raise CorpusError(f"no readable policy file (.md, .txt, .html) in {folder}")
+    drop_shared_aliases(list(policies.values()))
     return [policies[k] for k in sorted(policies)]
