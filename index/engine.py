@@ -33,10 +33,13 @@ HEADING_WEIGHT = 0.5
 # COORD_FLOOR + (1 − COORD_FLOOR) · coverage.
 RERANK = 50
 COORD_FLOOR = 0.5
-# Abstention: the best clause must cover this share of the question's own words (by idf)…
-MIN_COVERAGE = 0.40
+# Abstention: only a privacy question is answered (vocab/privacy.txt); the best clause must
+# then cover this share of the question's words (by idf): a question with a strong privacy word
+# MIN_COVERAGE, one with weak ones only (电话, 照片, 推荐 …) WEAK_COVERAGE…
+MIN_COVERAGE = 0.25
+WEAK_COVERAGE = 0.5
 # …and score at least this much.
-MIN_SCORE = 3.0
+MIN_SCORE = 1.0
 # An off-topic cue word (vocab/offtopic.txt) counts as this many unsaid words in coverage…
 OFFTOPIC_CUE = 2
 # …unless this many clauses of the policies asked about use it: then it is their domain.
@@ -295,7 +298,8 @@ class PolicyIndex:
         if missing:
             return not_answered(question, reply_lang, list(self.policies.values()), missing)
         hits = self.search(q, policy_id, k=max(top_k, 1))
-        if not hits or not self._answers(q, hits[0]):
+        allowed = [policy_id] if policy_id else q.products
+        if not hits or not self._answers(q, hits[0], self._cues(q, allowed)):
             return not_answered(question, reply_lang, list(self.policies.values()))
         best = hits[0].score
         kept = [h for h in hits if h.score >= RELATIVE_CUTOFF * best]
@@ -331,5 +335,11 @@ class PolicyIndex:
             self._joined[policy_id] = "\n".join(self._texts[lo:hi])
         return self._joined[policy_id]
 
-    def _answers(self, q: Query, hit: Hit) -> bool:
-        return hit.score >= MIN_SCORE and hit.coverage >= MIN_COVERAGE
+    def _answers(self, q: Query, hit: Hit, cues: list[str]) -> bool:
+        """Whether the best clause answers: the question is a privacy question (a strong word
+        of vocab/privacy.txt, or a weak one and no off-topic cue), and the clause says enough
+        of it."""
+        if q.privacy is None or (q.privacy == "weak" and cues):
+            return False
+        least = MIN_COVERAGE if q.privacy == "strong" else WEAK_COVERAGE
+        return hit.score >= MIN_SCORE and hit.coverage >= least

@@ -19,6 +19,8 @@ GENERIC_WEIGHT = 0.3  # words that only name the product ("the app") count littl
 # Markup pasted or typed into a question (<b>, <img src=x onerror=…>) is not part of it.
 _MARKUP = re.compile(r"</?[a-z][^<>]{0,200}>|<!--.*?-->", re.S | re.I)
 _EN_WORD = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
+# an age: the question is about minors ("12岁", "16 year old", "under 13")
+_AGE = re.compile(r"\d{1,2}\s*(?:周岁|岁)|\b\d{1,2}[\s-]*years?[\s-]*old\b|\bunder\s*\d{1,2}\b")
 
 
 def en_words(text: str) -> list[str]:
@@ -45,6 +47,9 @@ class Vocabulary:
     en_siblings: dict[tuple[str, ...], list[str]] = field(default_factory=dict)
     # a line's first two Chinese terms → its English phrases: how an English policy says them
     zh_en: dict[str, list[str]] = field(default_factory=dict)
+    # vocab/privacy.txt: words that make a question a privacy question, strong and weak
+    privacy_zh: dict[str, str] = field(default_factory=dict)
+    privacy_en: dict[tuple[str, ...], str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         # Rules by the first character of their trigger: a question is checked only against
@@ -95,8 +100,41 @@ class Vocabulary:
                             for g in ([normalize(w)] + stem_words(w)))
         offtopic = tuple(dict.fromkeys(g for w in read_lines("offtopic.txt")
                                        for g in ([normalize(w)] + stem_words(w))))
+        privacy_zh: dict[str, str] = {}
+        privacy_en: dict[tuple[str, ...], str] = {}
+        strength = "strong"
+        for line in read_lines("privacy.txt"):
+            if line in ("[strong]", "[weak]"):
+                strength = line[1:-1]
+            elif cjk_chars(line):
+                privacy_zh.setdefault(normalize(line), strength)
+            elif key := tuple(stem_words(line)):
+                privacy_en.setdefault(key, strength)
         return cls(dict(phrases), max((len(k) for k in phrases), default=1), stop, rules, generic,
-                   offtopic, dict(siblings), dict(zh_en))
+                   offtopic, dict(siblings), dict(zh_en), privacy_zh, privacy_en)
+
+    def privacy(self, question: str, added: list[str] = ()) -> str | None:
+        """"strong" when the normalized question holds a strong privacy word of
+        vocab/privacy.txt or an age ("12岁", "under 13"); "weak" when it holds only weak ones
+        or the words its synonyms and translations add hold some (a synonym may reach far:
+        多久 adds 存储 for "保存多久", and "退款多久到账" is no privacy question); else None."""
+        own = self._privacy([question])
+        if own == "strong":
+            return own
+        return "weak" if own or self._privacy(added) else None
+
+    def _privacy(self, texts: list[str]) -> str | None:
+        found = set()
+        for text in texts:
+            if _AGE.search(text):
+                return "strong"
+            found.update(v for w, v in self.privacy_zh.items() if w in text)
+            stems = stem_words(text)
+            found.update(v for key, v in self.privacy_en.items()
+                         if any(tuple(stems[i:i + len(key)]) == key for i in range(len(stems))))
+            if "strong" in found:
+                return "strong"
+        return "weak" if found else None
 
     def offtopic_cues(self, norm: str) -> list[str]:
         """Cue words of off-topic questions in `norm` (Chinese by substring, English by stem)."""
@@ -198,6 +236,7 @@ class Query:
     cues: list[str] = field(default_factory=list)  # off-topic cue words (vocab/offtopic.txt)
     foreign: list[str] = field(default_factory=list)  # products named that the corpus lacks
     about: list[str] = field(default_factory=list)  # those of them the question is about
+    privacy: str | None = None  # "strong", "weak" or None: see Vocabulary.privacy
 
     @property
     def words(self) -> dict[str, float]:
@@ -251,8 +290,12 @@ def analyze(question: str, vocab: Vocabulary, tokenizer: Tokenizer,
         return (Alt(tuple(tokens), tuple(bigrams(text)) or tuple(tokens), weight, shared)
                 if tokens else None)
 
+    said: list[str] = [rest]  # the question and what its synonyms and translations add
+
     def concept(primary: list[str], others: list[str], counts: bool = True,
                 weight: float = 1.0) -> None:
+        if counts:
+            said.extend(primary + others)
         alts = [a for a in (alt(t, weight) for t in primary) if a]
         alts += [a for a in (alt(t, EXPANSION_WEIGHT) for t in others) if a]
         if bilingual and lang != "en":  # how an English policy says it
@@ -281,6 +324,7 @@ def analyze(question: str, vocab: Vocabulary, tokenizer: Tokenizer,
                 concept([fixed], [])
             elif not w.isdigit() and w not in tokenizer.stopwords:
                 q.unknown.append(w)
+        q.privacy = vocab.privacy(said[0], said[1:])
         return q
 
     own = tokenizer.cut(rest)
@@ -329,4 +373,5 @@ def analyze(question: str, vocab: Vocabulary, tokenizer: Tokenizer,
         for w in tokenizer.cut(plain):
             if w not in seen:
                 concept([w], [], counts=False, weight=EXPANSION_WEIGHT)
+    q.privacy = vocab.privacy(said[0], said[1:])
     return q

@@ -179,3 +179,20 @@ def test_not_answered_names_a_few_products_of_a_large_corpus():
     assert f"产品{LISTED - 1}" in zh and f"产品{LISTED}（" not in zh and "等 50 个产品" in zh
     en = not_answered("Will it rain?", "en", policies).message
     assert f"and {50 - LISTED} more" in en
+
+
+@pytest.mark.parametrize("question, strength", [
+    ("怎么销号", "strong"), ("会收集我的位置吗", "strong"), ("Do you sell my data?", "strong"),
+    ("12岁能用吗", "strong"), ("Can a 16 year old use it?", "strong"),
+    ("注册要手机号吗", "weak"), ("who can see my playlists", "strong"),
+    ("怎么上传超过15分钟的视频", "weak"), ("退款多久到账", "weak"),
+    ("How do I create a channel?", None), ("跑步配速怎么提高", None), ("thanks, that's all", None),
+])
+def test_what_makes_a_privacy_question(policy_index, question, strength):
+    assert policy_index.analyze(question).privacy == strength
+
+
+@pytest.mark.parametrize("question", ["How do I create a channel?", "退款多久到账",
+                                      "VIP会员多少钱一个月", "跑步配速怎么提高"])
+def test_questions_a_privacy_policy_does_not_answer_are_declined(policy_index, question):
+    assert not policy_index.ask(question).answered
