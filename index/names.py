@@ -19,6 +19,7 @@ from functools import lru_cache
 from .text import normalize, read_lines
 
 _LATIN_EDGE = re.compile(r"[a-z0-9]")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
 # A product used as a means of the one asked about: logging in, paying, sharing, an SDK.
 _TOOL_BEFORE = re.compile(r"(?:用|使用|通过|经由|绑定|关联|授权|第三方|接入|集成|内置|分享到|分享至|转发到|"
                           r"\b(?:with|via|through|using|into|to|from|connect|link|linked|linking)\s*)\s*$")
@@ -79,11 +80,11 @@ _SUBJECT_AFTER = re.compile(r"^\W*(?:的|'s|’s|\s+account|\s+app\b|\s+privacy|
 
 def _as_written(name: str, question: str) -> bool:
     """Whether a Latin name marked "!" (Signal, LINE) is used as a name: written with its
-    capitals as a whole word, or followed by app/应用/账号 …"""
+    capitals as a whole word, followed by app/应用/账号 …, or inside a Chinese question."""
     text = unicodedata.normalize("NFKC", question)
     pattern = r"(?<![A-Za-z0-9])" + re.escape(name) + r"(?![A-Za-z0-9])"
-    if re.search(pattern, text):
-        return True
+    if re.search(pattern, text) or len(_CJK.findall(text)) >= len(re.findall(r"[A-Za-z]", text)):
+        return True  # in a Chinese question an English word is a name ("keep怎么注销")
     return any(_AS_PRODUCT.match(text, m.end())
                for m in re.finditer(pattern, text, re.I))
 

@@ -19,6 +19,7 @@ GENERIC_WEIGHT = 0.3  # words that only name the product ("the app") count littl
 # Markup pasted or typed into a question (<b>, <img src=x onerror=…>) is not part of it.
 _MARKUP = re.compile(r"</?[a-z][^<>]{0,200}>|<!--.*?-->", re.S | re.I)
 _EN_WORD = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
+MINORS = ("未成年人", "儿童", "青少年", "监护人", "children", "child", "minor")
 # an age: the question is about minors ("12岁", "16 year old", "under 13")
 _AGE = re.compile(r"\d{1,2}\s*(?:周岁|岁)|\b\d{1,2}[\s-]*years?[\s-]*old\b|\bunder\s*\d{1,2}\b")
 
@@ -317,6 +318,8 @@ def analyze(question: str, vocab: Vocabulary, tokenizer: Tokenizer,
             own = " ".join(written)
             concept([own] + terms, [p for p in vocab.en_siblings.get(key, ()) if p != own]
                     + [s for t in terms for s in vocab.expand(t)])
+        if _AGE.search(rest):
+            concept([MINORS[0]], list(MINORS[1:]), counts=False)
         for w in left:
             if stem(w) in known and w not in tokenizer.stopwords:
                 concept([w], [])
@@ -358,6 +361,8 @@ def analyze(question: str, vocab: Vocabulary, tokenizer: Tokenizer,
             continue  # a longer word the policies use (小米推送 holds 推送): it speaks for itself
         own = [w for w in own if w not in absorbed]
         concept(holders or [trigger], targets)
+    if _AGE.search(rest):  # "12岁能用吗": a question about minors, though it never says so
+        concept([MINORS[0]], list(MINORS[1:]), counts=False)
     latin = set(latin_words(rest))
     for w in [w for w in own if w in vocab.generic]:
         concept([w], [], counts=False, weight=GENERIC_WEIGHT)

@@ -80,3 +80,15 @@ def test_a_policy_that_misnames_itself_keeps_its_listed_name():
     names = Names.build([policy])
     assert names.ids.get("学习通") == "xuexitong" and names.ids.get("超星学习通") == "xuexitong"
     assert "支付宝" in names.foreign and "淘宝" in names.foreign  # partners it names in passing
+
+
+def test_an_english_word_that_names_an_app_in_a_chinese_question():
+    keep = load_policy(CAPP / "KEEP.txt")
+    index = PolicyIndex(load_corpus(ROOT / "corpus") + [keep])
+    assert index.analyze("keep怎么注销账号").products == [keep.id]
+    assert index.analyze("How long do you keep my data?").products == []  # a verb here
+
+
+def test_an_age_asks_about_minors(policy_index):
+    q = policy_index.analyze("12岁能用吗")
+    assert any("未成年人" in a.key for c in q.concepts for a in c.alts)
