@@ -307,11 +307,17 @@ def analyze(question: str, vocab: Vocabulary, tokenizer: Tokenizer,
             q.concepts.append(Concept(tuple(dict.fromkeys(alts)), counts))
 
     if lang == "en":
-        generic = [w for w in en_words(rest) if w in vocab.generic or stem_words(w)[0] in vocab.generic]
-        for w in dict.fromkeys(generic):
+        def is_generic(w: str) -> bool:
+            return w in vocab.generic or stem_words(w)[0] in vocab.generic
+
+        # Phrases first, so a generic word inside one still counts ("installed apps"); a
+        # phrase or word that only names the product or the policy weighs little.
+        found, left = vocab.translate(" ".join(en_words(rest)))
+        for w in dict.fromkeys([w for _, written, _ in found if all(map(is_generic, written))
+                                for w in written] + [w for w in left if is_generic(w)]):
             concept([normalize(w)], [], counts=False, weight=GENERIC_WEIGHT)
-        rest = " ".join(w for w in en_words(rest) if w not in generic)
-        found, left = vocab.translate(rest)
+        found = [f for f in found if not all(map(is_generic, f[1]))]
+        left = [w for w in left if not is_generic(w)]
         for terms, written, key in found:
             # The asker's words (for English policies) and their Chinese terms, then the other
             # English phrases of the same meaning and the Chinese terms' synonyms.
