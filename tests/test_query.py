@@ -186,7 +186,7 @@ def test_not_answered_names_a_few_products_of_a_large_corpus():
     ("12岁能用吗", "strong"), ("Can a 16 year old use it?", "strong"),
     ("注册要手机号吗", "weak"), ("who can see my playlists", "strong"),
     ("怎么上传超过15分钟的视频", "weak"), ("退款多久到账", "weak"),
-    ("How do I create a channel?", None), ("跑步配速怎么提高", None), ("thanks, that's all", None),
+    ("How do I create a channel?", None), ("跑步配速怎么提高", "weak"), ("thanks, that's all", None),
 ])
 def test_what_makes_a_privacy_question(policy_index, question, strength):
     assert policy_index.analyze(question).privacy == strength
