@@ -7,6 +7,7 @@ this module only reads and applies them.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Callable
@@ -250,6 +251,34 @@ class Query:
         return out
 
 
+# Places only a product's name goes: X's policy, X's account, "my X account".
+_NAME_SLOT_ZH = re.compile(r"([\u4e00-\u9fffA-Za-z0-9]{2,10}?)\s*(?:的)?(?:隐私政策|隐私条款|隐私协议|隐私权政策)|"
+                           r"(?:注销|删除|关闭|删掉|停用)\s*(?:我的|我在)?\s*([\u4e00-\u9fffA-Za-z0-9]{2,10}?)\s*(?:的)?(?:账号|帐号|账户)")
+_NAME_SLOT_EN = re.compile(r"\b([A-Z][\w&+-]*(?:\s+[A-Z][\w&+-]*){0,2})(?:'s|’s)?\s+(?:privacy\s+(?:policy|notice|statement)|account)\b|"
+                           r"\bmy\s+([A-Z][\w&+-]*(?:\s+[A-Z][\w&+-]*){0,2})\s+(?:account|app|profile|data)\b")
+
+
+def unlisted_product(question: str, rest: str, known, vocab: "Vocabulary",
+                     tokenizer: Tokenizer) -> str | None:
+    """The name of a product that vocab/apps.txt does not list, when the question puts a
+    word none of the policies, tables or privacy words use where a product's name goes."""
+    text = unicodedata.normalize("NFKC", question)
+    for pattern in (_NAME_SLOT_ZH, _NAME_SLOT_EN):
+        for m in pattern.finditer(text):
+            name = next((g for g in m.groups() if g), "").strip()
+            key = normalize(name)
+            if len(key) < 2 or key not in rest:
+                continue  # a held product's name was found there already
+            words = tokenizer.cut(key)
+            if not words or any(w in known or w in vocab.generic or w in vocab.terms
+                                or w in tokenizer.stopwords for w in words):
+                continue  # a word the policies use: not a name ("我的数据", "bank account")
+            if vocab.privacy(key) or cjk_chars(key) and len(key) > 6:
+                continue
+            return name
+    return None
+
+
 def analyze(question: str, vocab: Vocabulary, tokenizer: Tokenizer,
             names: Names | dict[str, str], known: frozenset[str] | set[str],
             memo: dict | None = None, bilingual: bool = False,
@@ -271,6 +300,12 @@ def analyze(question: str, vocab: Vocabulary, tokenizer: Tokenizer,
     found = names.find(norm, plain, text, tokenizer.spans(norm))
     rest, plain, products = found.rest, found.plain, found.products
     q = Query(question, lang, rest, products, foreign=found.foreign, about=found.subjects)
+    if not products and not found.foreign:
+        # A product the list does not know, named where only a product's name goes
+        # ("小猿搜题的隐私政策", "my Strava account"): a product the corpus does not hold.
+        other = unlisted_product(text, rest, known, vocab, tokenizer)
+        if other:
+            q.foreign, q.about = [other], [other]
     q.cues = vocab.offtopic_cues(rest)
 
     def alt(text: str, weight: float = 1.0) -> Alt | None:

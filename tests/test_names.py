@@ -92,3 +92,18 @@ def test_an_english_word_that_names_an_app_in_a_chinese_question():
 def test_an_age_asks_about_minors(policy_index):
     q = policy_index.analyze("12岁能用吗")
     assert any("未成年人" in a.key for c in q.concepts for a in c.alts)
+
+
+@pytest.mark.parametrize("question, name", [
+    ("小猿搜题的隐私政策", "小猿搜题"), ("怎么注销小猿搜题账号", "小猿搜题"),
+    ("How do I delete my Strava account?", "Strava"), ("What is Strava's privacy policy?", "Strava"),
+])
+def test_a_product_the_list_lacks_named_where_a_name_goes(index, question, name):
+    reply = index.ask(question)
+    assert not reply.answered and name in reply.message
+
+
+@pytest.mark.parametrize("question", ["怎么注销我的账号", "我的数据会被卖吗", "How do I delete my account?",
+                                      "What does the Privacy Policy say about cookies?"])
+def test_the_same_places_without_a_name(index, question):
+    assert index.ask(question).answered
