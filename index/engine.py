@@ -101,11 +101,11 @@ class PolicyIndex:
         return self
 
     def _setup(self, policies: list[Policy]) -> None:
+        self._joined: dict[str, str] = {}  # see _policy_text
         self.policies = {p.id: p for p in policies}
         self.vocab = Vocabulary.load()
         self._extra_words = [n for p in policies for n in p.names]
         self.tokenizer = Tokenizer(self._extra_words)
-        self._names = Names.build(policies)
         self._bilingual = any(p.language == "en" for p in policies)
         self.entries: list[tuple[Policy, Clause]] = [
             (p, c) for p in policies for c in p.clauses if c.answerable]
@@ -116,11 +116,12 @@ class PolicyIndex:
         for row, (p, _) in enumerate(self.entries):
             lo, _hi = self._span.get(p.id, (row, row))
             self._span[p.id] = (lo, row + 1)
+        self._names = Names.build(self.policies.values(), lambda pid: "\n".join(
+            self._texts[slice(*self._span[pid])]) if pid in self._span else "")
         self._known = frozenset(self.words.vocab)
         self._alts: dict = {}  # see query.analyze
         self._alt_lists: dict[int, list] = {}  # see _lists_of
         self._keys: dict[str, tuple] = {}  # see _key_ids
-        self._joined: dict[str, str] = {}  # see _policy_text
         self._spelling: Spelling | None = None  # see _correct
         # What the kernel reads: the postings (indices, data, indptr) of the three fields, in
         # fixed types (read-only, built or memory-mapped alike: one compiled version), and

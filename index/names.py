@@ -15,6 +15,7 @@ import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Callable
 
 from .text import normalize, read_lines
 
@@ -132,13 +133,12 @@ def _mentions(text: str, key: str) -> list[int]:
     return [m.start() for m in re.finditer(re.escape(key), text) if _whole(text, *m.span())]
 
 
-def _own_line(policy, lines: list[tuple[KnownProduct, list[str]]]) -> int | None:
+def _own_line(policy, text: str, lines: list[tuple[KnownProduct, list[str]]]) -> int | None:
     """The apps.txt line of the product a policy is about, when its own names are on none and
     its text hardly uses them (a guessed name can be wrong):
     a listed product its opening names, not as an ordinary word ("!"), that the whole text
     names at least MIN_MENTIONS times and twice as often as any other listed product (a
     policy names its own product throughout, a login or payment partner now and then)."""
-    text = normalize("\n".join(c.text for c in policy.clauses))
     if any(len(_mentions(text, normalize(n))) >= MIN_MENTIONS for n in policy.names if len(n) >= 2):
         return None  # the policy's own name is how its text names it
     opening = text[:OPENING]
@@ -178,7 +178,7 @@ class Names:
                 self._by_char[ch].add(name)
 
     @classmethod
-    def build(cls, policies) -> "Names":
+    def build(cls, policies, text_of: Callable[[str], str] | None = None) -> "Names":
         """Names of the policies (product, aliases, id), widened by the vocab/apps.txt line
         each policy's product is on; the other lines' names are products not held."""
         held: dict[str, str] = {}
@@ -192,7 +192,8 @@ class Names:
         lines = [(product, [normalize(n) for n in product.names]) for product in known_products()]
         claimed = {i for i, (_, keys) in enumerate(lines) if any(k in held for k in keys)}
         for p in policies:
-            i = _own_line(p, lines)
+            text = text_of(p.id) if text_of else normalize("\n".join(c.text for c in p.clauses))
+            i = _own_line(p, text, lines)
             if i is not None and i not in claimed:
                 claimed.add(i)
                 for key in lines[i][1]:
