@@ -1,13 +1,30 @@
 """Split a policy's text into clauses: the units a question is answered with.
 
-A clause is the text under its nearest heading (numbered item, Chinese ordinal, Markdown
-heading or an unnumbered heading line), with the path of headings above it and a stable
-anchor. List blocks, bare list markers ("1)" on a line of its own) and `key：value` lines stay
-inside the clause they belong to. Clauses longer than MAX_CHARS are split at line, then
-sentence, boundaries.
+A clause is the text under its nearest heading, with the path of headings above it and a
+stable anchor. The reading works on the shape of lines, never on their wording:
+
+1. Lines are read with their features: numbering (一、 （一） 1. 1、 1.1 (1) 第一条 第一章 …),
+   Markdown heading level, a `**bold**` line, a tab-separated table row, `key：value`, a
+   bullet, and whether the line is shaped like a heading (short, no sentence punctuation).
+2. Lines that are not content are set aside: a copy of the policy printed a second time, and a
+   table of contents (a run of heading-shaped lines whose titles come back, in order and spread
+   out, further down). They stay on the page as clauses that are never quoted.
+3. Headings are told from list items and table cells by their neighbours: a numbered line is a
+   list item when a line of the same numbering stands right before or after it; an unnumbered
+   heading stands above a paragraph (or a heading that does), not inside a run of short lines
+   or a list a colon opens. A numbered sentence ("1.1 当您注册时，…", "第三条 本政策…") starts
+   a clause of its own.
+4. Levels come from the order the numbering schemes nest in (the first scheme seen is the
+   outermost; a scheme already open closes what is under it), Markdown levels, and position:
+   an unnumbered heading sits under the open numbered one; one right below another nests.
+
+List blocks, bare list markers ("1)" on a line of its own), table rows and `key：value` lines
+stay inside the clause they belong to. Clauses longer than MAX_CHARS are split at line, then
+sentence, boundaries. Everything is linear in the number of lines.
 """
 from __future__ import annotations
 
+import bisect
 import hashlib
 import math
 import re
@@ -15,23 +32,48 @@ from dataclasses import dataclass, field
 
 MAX_CHARS = 1000  # contract: a quote is at most 1000 characters
 SPLIT_AT = MAX_CHARS  # measured: splitting at 400–800 characters did not answer better
-SHORT_HEADING = 24  # an unnumbered heading is a short line
+SHORT_HEADING = 26  # an unnumbered Chinese heading is a short line
+NUMBERED_HEADING = 42  # a numbered Chinese heading, number included
+LATIN_HEADING = 100  # an English heading (characters) …
+LATIN_WORDS = 14  # … and words
+LIST_ITEM = 120  # a list is cut into clauses item by item only if its items average this long
+INLINE_LABEL = 30  # a numbered paragraph's heading: its number and first words, at most this long
+COLON_HEADING = 10  # an unnumbered heading ending in a colon is at most this long
 PARAGRAPH = 30  # a line at least this long reads as a paragraph
+TOC_RUN = 3  # a table of contents lists at least this many headings
+DUP_LINES, DUP_SHARE = 15, 0.15  # a second copy: at least this many lines and share of the text
 
 _CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5,
               "六": 6, "七": 7, "八": 8, "九": 9}
+_ROMAN = {"Ⅰ": 1, "Ⅱ": 2, "Ⅲ": 3, "Ⅳ": 4, "Ⅴ": 5, "Ⅵ": 6, "Ⅶ": 7, "Ⅷ": 8, "Ⅸ": 9, "Ⅹ": 10}
 
 _MD_HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*$")
+_BOLD_LINE = re.compile(r"^\*\*([^*]+?)\*\*\s*(?:\[[^\]]{0,12}\]\s*)?$")
 _DOTTED_ALONE = re.compile(r"^(\d{1,3}(?:\.\d{1,3})+)\.?$")
-_DOTTED_TITLE = re.compile(r"^(\d{1,3}(?:\.\d{1,3})+)\.?\s+(\S.{0,40})$")
-_CN_CHAPTER = re.compile(r"^第([一二三四五六七八九十百零〇两\d]+)(?:章|部分)\s*(.*)$")
-_CN_ORDINAL = re.compile(r"^([一二三四五六七八九十百]+)\s*[、.．]\s*(.*)$")
-_CN_PAREN = re.compile(r"^[（(]([一二三四五六七八九十]+)[)）]\s*(.*)$")
-_CN_ARTICLE = re.compile(r"^第([一二三四五六七八九十百零〇两\d]+)条\s*(.*)$")
 _BARE_MARKER = re.compile(r"^(?:\d{1,3}[)）.、．]|[（(]\d{1,3}[)）]|[a-zA-Z][)）]|[·•●▪\-*])$")
+_BULLET = re.compile(r"^([·•●▪◆◇■□○►▶▸➢✓√\-*])\s*")
 _KV = re.compile(r"^([^：:，。；,;!?！？]{1,16})[：:]\s*\S")
-_SENTENCE_PUNCT = re.compile(r"[。；;，,：:！!？?]")
 _SENTENCE_END = re.compile(r"(?<=[。；;！!？?])")
+_CN_NUM = "一二三四五六七八九十百零〇两"
+
+# Numbering schemes: (name, pattern, anchor prefix). The first group is the number, the last
+# the title after it.
+_SCHEMES = [
+    ("chap", re.compile(rf"^第\s*([{_CN_NUM}\d]+)\s*(?:章|部分|节|篇)\s*(.*)$"), "c"),
+    ("art", re.compile(rf"^第\s*([{_CN_NUM}\d]+)\s*条\s*(.*)$"), "a"),
+    ("cn", re.compile(r"^([一二三四五六七八九十百]+)(?:\s*[、.．]|\s+(?=\S))\s*(.*)$"), ""),
+    ("cnp", re.compile(r"^[（(]\s*([一二三四五六七八九十]+)\s*[)）]\s*(.*)$"), "p"),
+    ("dot", re.compile(r"^(\d{1,3}(?:[.．]\d{1,3})+)(?![\d])[.．、]?\s*(.*)$"), ""),
+    ("ar", re.compile(r"^(\d{1,3})\s*[.．、](?![\d])\s*(.*)$"), ""),
+    ("arp", re.compile(r"^[（(]\s*(\d{1,3})\s*[)）]\s*(.*)$"), "q"),
+    ("ar)", re.compile(r"^(\d{1,3})\s*[)）]\s*(.*)$"), "q"),
+    ("lat", re.compile(r"^[（(]?([a-z])[)）]\s*(.*)$"), "l"),
+    ("rom", re.compile(r"^([IVX]{1,4}|[ⅠⅡⅢⅣⅤⅥⅦⅧⅨⅩ])\s*[.、．]\s*(.*)$"), "r"),
+    ("ars", re.compile(r"^(\d{1,2})\s+(?=[^\d\s.,:;])(.*)$"), ""),
+]
+_INLINE_SCHEMES = {"dot", "art"}  # a numbered sentence of these starts a clause of its own
+# the items of a list of these start clauses of their own when their section is too long to quote
+_ITEM_SCHEMES = {"chap", "cn", "cnp", "ar", "arp", "ar)", "lat", "rom"}
 
 
 def cn_number(text: str) -> int | None:
@@ -53,6 +95,17 @@ def cn_number(text: str) -> int | None:
     return total + digit
 
 
+def _roman(text: str) -> int | None:
+    if text in _ROMAN:
+        return _ROMAN[text]
+    values = {"I": 1, "V": 5, "X": 10}
+    total = 0
+    for a, b in zip(text, text[1:] + " "):
+        v = values[a]
+        total += -v if b != " " and values.get(b, 0) > v else v
+    return total or None
+
+
 @dataclass
 class Clause:
     """One answerable unit of a policy."""
@@ -62,7 +115,7 @@ class Clause:
     path: tuple[str, ...]  # headings from the chapter down to this clause
     text: str  # verbatim lines of the clause, joined by "\n" (its own heading line first)
     has_heading: bool = True  # whether text starts with the clause's own heading line
-    answerable: bool = True  # False for a bare heading: shown on the page, never quoted
+    answerable: bool = True  # False for a bare heading or a table of contents: shown, never quoted
 
     @property
     def heading(self) -> str:
@@ -70,20 +123,100 @@ class Clause:
 
 
 @dataclass
+class _Num:
+    scheme: str  # "cn", "dot", …; dotted numbers also carry their depth
+    number: str  # as written ("三", "1.2", "5")
+    value: tuple[int, ...]  # (3,), (1, 2)
+    title: str  # the text after the number
+    prefix: str  # anchor prefix of the scheme
+
+    @property
+    def key(self) -> tuple:
+        return (self.scheme, len(self.value)) if self.scheme == "dot" else (self.scheme,)
+
+    @property
+    def hint(self) -> str:
+        return "s-" + self.prefix + "-".join(map(str, self.value))
+
+
+@dataclass
 class _Line:
     text: str
     gap: int  # blank lines before it in the source
     md_level: int = 0  # Markdown heading level, 0 if not a Markdown heading
+    cells: int = 1  # tab-separated cells of the source line
+    bold: bool = False  # the whole line is **bold**
+    num: _Num | None = None
+    kv: bool = False
+    bullet: str = ""
+    shape: bool = False  # shaped like a heading: short, no sentence punctuation
+    long: bool = False  # reads as a paragraph
+    aside: str = ""  # "toc" or "dup": not content, never quoted
+    kind: str = ""  # heading kind once classified: md, num, inline, U, label
 
 
-@dataclass
+@dataclass(eq=False)
 class _Node:
-    level: int
+    level: tuple  # position in the heading stack (see _Outline)
     title: str
     number: str | None
     anchor_hint: str
     body: list[str] = field(default_factory=list)
     inline: bool = False  # the title is the start of the first body line, not a line of its own
+    prefix_tail: str = ""  # what qualifies the anchor under its parent when the hint is taken
+    parent: _Node | None = None
+    path: tuple[str, ...] = ()
+    asides: list[tuple[str, list[str]]] = field(default_factory=list)
+
+
+# ---------------------------------------------------------------------------------------------
+# Line features
+
+
+def _is_latin(text: str) -> bool:
+    letters = sum(ch.isalpha() for ch in text)
+    return letters > 0 and sum(ch.isascii() for ch in text if ch.isalpha()) * 2 >= letters
+
+
+def _title_shaped(text: str, limit: int, commas: int = 0) -> bool:
+    """Whether text reads as a title: short, and no sentence punctuation but a final ：or ？
+    (and at most `commas` commas)."""
+    text = text.strip()
+    if not text:
+        return False
+    body = text[:-1] if text[-1] in "：:？?" else text
+    if _is_latin(text):
+        if len(text) > LATIN_HEADING or len(text.split()) > LATIN_WORDS:
+            return False
+        if not (text[0].isupper() or text[0].isdigit() or text[0] in "\"“'‘(["):
+            return False
+        return not re.search(r"[;!。；！]|[.:?](?:\s|$)", body) and not body.endswith((".", ","))
+    if len(text) > limit or len(re.findall(r"[，,]", body)) > commas:
+        return False
+    return not re.search(r"[。；;！!：:？?]", body)
+
+
+def _parse_num(text: str) -> _Num | None:
+    for name, pattern, prefix in _SCHEMES:
+        m = pattern.match(text)
+        if not m:
+            continue
+        raw, title = m.group(1), m.group(m.lastindex).strip()
+        if name == "dot":
+            parts = tuple(int(p) for p in re.split(r"[.．]", raw))
+            if any(p == 0 for p in parts[1:]) or len(parts) > 5:
+                return None
+            return _Num(name, raw.replace("．", "."), parts, title, prefix)
+        if name == "rom":
+            value = _roman(raw)
+        elif name == "lat":
+            value = ord(raw) - ord("a") + 1
+        else:
+            value = cn_number(raw)
+        if value is None or value == 0 or (name == "cn" and value > 30):
+            return None
+        return _Num(name, raw, (value,), title, prefix)
+    return None
 
 
 def _read_lines(text: str) -> list[_Line]:
@@ -97,7 +230,10 @@ def _read_lines(text: str) -> list[_Line]:
         if m:
             lines.append(_Line(m.group(2).strip(), gap, len(m.group(1))))
         else:
-            lines.append(_Line(re.sub(r"\s+", " ", s), gap))
+            cells = sum(1 for c in s.split("\t") if c.strip())
+            ln = _Line(re.sub(r"\s+", " ", s), gap, cells=cells)
+            ln.bold = bool(_BOLD_LINE.match(ln.text))
+            lines.append(ln)
         gap = 0
     return lines
 
@@ -114,7 +250,8 @@ def _merge_markers(lines: list[_Line]) -> list[_Line]:
                 out.append(_Line(f"{ln.text} {nxt.text}", ln.gap))
                 i += 2
                 continue
-            if _DOTTED_ALONE.match(ln.text) and _is_short_title(nxt.text):
+            if _DOTTED_ALONE.match(ln.text) and _is_short_title(nxt.text) \
+                    and not nxt.text.endswith(("：", ":")):
                 out.append(_Line(f"{ln.text} {nxt.text}", ln.gap))
                 i += 2
                 continue
@@ -124,82 +261,368 @@ def _merge_markers(lines: list[_Line]) -> list[_Line]:
 
 
 def _is_short_title(text: str) -> bool:
-    return (len(text) <= SHORT_HEADING and not _SENTENCE_PUNCT.search(text)
-            and not _BARE_MARKER.match(text.split(" ")[0]) and not _DOTTED_ALONE.match(text))
+    if text.endswith(("：", ":")) and len(text) > COLON_HEADING:
+        return False  # "…如下：" opens a list; "特别提示：" is a heading
+    return (_title_shaped(text, SHORT_HEADING) and not _BARE_MARKER.match(text.split(" ")[0])
+            and not _DOTTED_ALONE.match(text))
 
 
-def _is_kv(text: str) -> bool:
-    return bool(_KV.match(text))
+def _features(ln: _Line) -> None:
+    text = ln.text
+    m = _BULLET.match(text)
+    if m and len(text) > m.end():
+        ln.bullet = m.group(1)
+        text = text[m.end():]
+    ln.num = None if ln.bullet else _parse_num(text)
+    ln.kv = bool(_KV.match(text)) and not ln.num
+    if ln.bold:
+        title = _BOLD_LINE.match(ln.text).group(1).strip()
+        ln.shape = bool(title) and len(title) <= LATIN_HEADING
+    elif ln.cells > 1:
+        ln.shape = False
+    elif ln.num and not ln.num.title:
+        ln.shape = ln.num.scheme == "dot"  # "5.6" alone on its line: the number is the heading
+    elif ln.num:
+        ln.shape = _title_shaped(ln.num.title, NUMBERED_HEADING, commas=1) \
+            and len(text) <= max(NUMBERED_HEADING, LATIN_HEADING if _is_latin(text) else 0)
+    else:
+        ln.shape = not ln.kv and _is_short_title(text)
+    ln.long = len(ln.text) >= PARAGRAPH and not ln.shape
 
 
-_DOTTED_INLINE = re.compile(r"^(\d{1,3}(?:\.\d{1,3})+)\.?\s*(?=[^\d.\s])")
-_ARTICLE_INLINE = re.compile(r"^(第[一二三四五六七八九十百零〇两\d]+条)\s*(?=\S)")
-_MD_NUMBER = re.compile(r"^(\d{1,3})[.、．]\s*\S")
+# ---------------------------------------------------------------------------------------------
+# What is not content: a second copy of the text, a table of contents
 
 
-def _inline_numbered(text: str) -> tuple[int, str, str, str] | None:
-    """A numbered clause whose text starts on the number's own line ("第一条 本政策适用于…")."""
-    m = _DOTTED_INLINE.match(text)
-    if m:
-        num = m.group(1)
-        return 20 + num.count("."), num, num, "s-" + num.replace(".", "-")
-    m = _ARTICLE_INLINE.match(text)
-    if m:
-        value = cn_number(m.group(1)[1:-1])
-        if value is not None:
-            return 13, m.group(1), m.group(1)[1:-1], f"s-a{value}"
-    return None
-
-
-def _numbered(text: str) -> tuple[int, str, str | None, str] | None:
-    """(level, title, number, anchor hint) when the line is a numbered heading."""
-    m = _DOTTED_ALONE.match(text)
-    if m:
-        num = m.group(1)
-        return 20 + num.count("."), num, num, "s-" + num.replace(".", "-")
-    m = _DOTTED_TITLE.match(text)
-    if m and not _SENTENCE_PUNCT.search(m.group(2)):
-        num = m.group(1)
-        return 20 + num.count("."), text, num, "s-" + num.replace(".", "-")
-    for pattern, level, prefix in ((_CN_CHAPTER, 10, "c"), (_CN_ORDINAL, 11, ""),
-                                   (_CN_PAREN, 12, "p"), (_CN_ARTICLE, 13, "a")):
-        m = pattern.match(text)
-        if m and len(text) <= 40 and not re.search(r"[。；;]$", text):
-            value = cn_number(m.group(1))
-            if value is None or (pattern is _CN_ORDINAL and value > 30):
+def _mark_duplicate(lines: list[_Line]) -> None:
+    """Set aside a long block that repeats an earlier one (a policy printed twice), allowing a few
+    lines changed, added or dropped in the second copy."""
+    total = sum(len(ln.text) for ln in lines) or 1
+    texts = [ln.text for ln in lines]
+    first: dict[str, int] = {}
+    j = 0
+    while j < len(lines):
+        i = first.get(texts[j])
+        if i is not None and len(texts[j]) >= 10:
+            a, b, matched, chars = i, j, 0, 0
+            while a < j and b < len(lines):
+                if texts[a] == texts[b]:
+                    matched += 1
+                    chars += len(texts[b])
+                    a, b = a + 1, b + 1
+                    continue
+                for d in range(1, 6):  # resynchronize after a small edit
+                    if a + d < j and texts[a + d] == texts[b]:
+                        a += d
+                        break
+                    if b + d < len(lines) and texts[a] == texts[b + d]:
+                        b += d
+                        break
+                    if a + d < j and b + d < len(lines) and texts[a + d] == texts[b + d]:
+                        a, b = a + d, b + d
+                        break
+                else:
+                    break
+            if matched >= DUP_LINES and chars >= DUP_SHARE * total:
+                for ln in lines[j:b]:
+                    ln.aside = "dup"
+                j = b
                 continue
-            return level, text, m.group(1), f"s-{prefix}{value}"
-    return None
+        first.setdefault(texts[j], j)
+        j += 1
 
 
-def _unnumbered_heading(lines: list[_Line], i: int, uses_gaps: bool) -> bool:
-    """Whether line i is a heading line with no number (e.g. "推荐" above a paragraph)."""
-    text = lines[i].text
-    if not _is_short_title(text) or _is_kv(text):
+_LEADER = re.compile(r"(?:[.·…_\s]{2,}|\s+)\d{1,3}$")  # dot leaders and a page number
+
+
+def _toc_key(ln: _Line) -> str | None:
+    """The title a table-of-contents line names, normalized; None if the line is no title."""
+    if ln.md_level or ln.cells > 1 or ln.kv:
+        return None
+    text = ln.text
+    m = _BULLET.match(text)
+    if m:
+        text = text[m.end():]
+    text = _LEADER.sub("", text)
+    num = _parse_num(text)
+    if num:
+        text = num.title
+    text = text.replace("**", "").rstrip("；;。.，,：: ")
+    text = re.sub(r"\s*\[[^\]]{0,12}\]$", "", text)
+    limit = LATIN_HEADING if _is_latin(text) else 50
+    if not text or len(text) > limit or not _title_shaped(text, limit):
+        return None
+    key = re.sub(r"[\W_]+", "", text).casefold()
+    return key if len(key) >= 2 else None
+
+
+def _mark_toc(lines: list[_Line]) -> None:
+    """Set aside tables of contents: a run of title lines whose titles come back further down,
+    in the same order and spread out (body between them), as heading lines."""
+    keys = [None if ln.aside else _toc_key(ln) for ln in lines]
+    exact: dict[str, list[int]] = {}
+    prefixes: dict[str, list[int]] = {}
+    for i, key in enumerate(keys):
+        if key is None:
+            continue
+        exact.setdefault(key, []).append(i)
+        for n in range(max(4, math.ceil(len(key) * 0.6)), len(key)):
+            prefixes.setdefault(key[:n], []).append(i)
+
+    def target(key: str, after: int) -> int | None:
+        """The nearest later line with the same title (or one that starts like it)."""
+        best = None
+        candidates = [exact.get(key), prefixes.get(key)]
+        candidates += [exact.get(key[:n]) for n in range(max(4, math.ceil(len(key) * 0.6)), len(key))]
+        for positions in candidates:
+            if positions:
+                k = bisect.bisect_right(positions, after)
+                if k < len(positions) and (best is None or positions[k] < best):
+                    best = positions[k]
+        return best
+
+    i = 0
+    while i < len(lines):
+        if keys[i] is None:
+            i += 1
+            continue
+        j = i
+        while j < len(lines) and keys[j] is not None:
+            j += 1
+        if j - i >= TOC_RUN:
+            found = [(k, t) for k in range(i, j) if (t := target(keys[k], k)) is not None]
+            chain = _increasing(found)
+            # the titles come back after the table, in order, with text between them
+            while chain and chain[0][1] <= chain[-1][0]:
+                chain.pop(0)
+            gaps = [b[1] - a[1] for a, b in zip(chain, chain[1:])]
+            if len(chain) >= TOC_RUN and len(chain) >= 0.6 * (chain[-1][0] - chain[0][0] + 1) \
+                    and sum(g >= 2 for g in gaps) >= 0.7 * len(gaps) \
+                    and sum(_stands_alone(lines, t) for _, t in chain) >= 0.7 * len(chain):
+                start, end = chain[0][0], chain[-1][0] + 1
+                if start > 0 and not lines[start - 1].aside and len(lines[start - 1].text.rstrip("：:")) <= 12 \
+                        and _title_shaped(lines[start - 1].text, 12):
+                    start -= 1  # the table's own label ("目录")
+                for ln in lines[start:end]:
+                    ln.aside = "toc"
+        i = j
+
+
+def _stands_alone(lines: list[_Line], t: int) -> bool:
+    """Whether line t can be a heading of the body: not a cell among short lines."""
+    nxt = lines[t + 1] if t + 1 < len(lines) else None
+    return lines[t].md_level > 0 or lines[t].bold or lines[t].num is not None or nxt is None \
+        or not nxt.shape or nxt.kv
+
+
+def _increasing(pairs: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The longest run of (line, target) pairs whose targets increase (patience sorting)."""
+    tails: list[int] = []  # targets ending the best chains of each length
+    ends: list[int] = []  # index in pairs of those chain ends
+    back = [-1] * len(pairs)
+    for n, (_, t) in enumerate(pairs):
+        k = bisect.bisect_left(tails, t)
+        back[n] = ends[k - 1] if k else -1
+        if k == len(tails):
+            tails.append(t)
+            ends.append(n)
+        else:
+            tails[k], ends[k] = t, n
+    chain, n = [], ends[-1] if ends else -1
+    while n >= 0:
+        chain.append(pairs[n])
+        n = back[n]
+    return chain[::-1]
+
+
+# ---------------------------------------------------------------------------------------------
+# Headings
+
+
+def _classify(lines: list[_Line], explicit: bool, title: str) -> None:
+    """Decide which lines are headings (ln.kind), from each line's shape and its neighbours."""
+    n = len(lines)
+
+    def nb(i: int) -> _Line | None:
+        return lines[i] if 0 <= i < n and not lines[i].aside else None
+
+    list_open = False  # inside items a "…：" line introduces
+    for i, ln in enumerate(lines):
+        if ln.aside:
+            continue
+        prev, nxt = nb(i - 1), nb(i + 1)
+        if ln.md_level:
+            ln.kind = "md"
+            list_open = False
+            continue
+        if i == 0 and title and ln.text == title:
+            continue  # the document's own title: the root clause's first line
+        after_colon = prev is not None and prev.text.endswith(("：", ":")) and not prev.kind
+        if after_colon:
+            list_open = True
+        num = ln.num
+        if num and not ln.bullet:
+            same = lambda other: other is not None and other.num is not None and \
+                other.num.key == num.key and not other.bullet  # noqa: E731
+            listed = same(prev) or same(nxt)
+            if ln.shape and not listed and nxt is not None:
+                ln.kind = "num"
+                list_open = False
+                continue
+            if not ln.shape and num.scheme in _INLINE_SCHEMES:
+                ln.kind = "inline"
+                list_open = False
+                continue
+        if ln.long and not ln.kv:
+            list_open = False
+        if explicit and not ln.bold:
+            if _label(lines, i) and prev is not None:
+                ln.kind = "label"
+            continue
+        if _unnumbered_heading(lines, i, nb, list_open):
+            ln.kind = "U"
+            list_open = False
+        elif _label(lines, i) and prev is not None:
+            ln.kind = "label"
+
+
+def _split_lists(lines: list[_Line]) -> None:
+    """In a section too long to quote whole, each item of its outermost numbered list starts a
+    clause of its own (the list's items are the section's natural parts); again inside an item
+    that is still too long, with the list one level down."""
+    for _ in range(3):
+        changed = False
+        start = 0
+        for end in range(len(lines) + 1):
+            if end < len(lines) and not lines[end].kind:
+                continue
+            body = [k for k in range(start + 1 if start < len(lines) and lines[start].kind else start, end)
+                    if not lines[k].aside]
+            if sum(len(lines[k].text) for k in body) > MAX_CHARS:
+                items = [k for k in body if lines[k].num is not None and not lines[k].bullet
+                         and lines[k].num.scheme in _ITEM_SCHEMES]
+                if items:
+                    key = lines[items[0]].num.key
+                    chosen = [k for k in items if lines[k].num.key == key]
+                    tail = sum(len(lines[k].text) for k in body if k >= chosen[0])
+                    # a list long enough to need cutting, of items that say something each
+                    if tail > MAX_CHARS and tail >= LIST_ITEM * len(chosen):
+                        for k in chosen:
+                            lines[k].kind = "inline"
+                        changed = True
+            start = end
+        if not changed:
+            break
+
+
+def _heads_paragraph(ln: _Line, nxt: _Line | None) -> bool:
+    """A heading stands above text: a paragraph, key：value lines, or a list it introduces."""
+    if nxt is None:
         return False
-    prev = lines[i - 1].text if i > 0 else ""
-    nxt = lines[i + 1].text if i + 1 < len(lines) else ""
-    if prev.endswith(("：", ":")):
+    return nxt.long or nxt.kv or (not nxt.shape and nxt.num is not None) or \
+        (nxt.bullet and not ln.bullet) or (nxt.text.endswith(("：", ":")) and len(nxt.text) > len(ln.text))
+
+
+def _unnumbered_heading(lines: list[_Line], i: int, nb, list_open: bool) -> bool:
+    """Whether line i is a heading with no number (e.g. "推荐" above a paragraph)."""
+    ln = lines[i]
+    if not ln.shape or ln.num and not ln.bullet or ln.kv:
+        return False
+    if ln.bold:
+        return True
+    prev, nxt = nb(i - 1), nb(i + 1)
+    if ln.bullet and ((prev is not None and (prev.bullet or not (prev.long or prev.kv)))
+                      or (nxt is not None and nxt.bullet)):
+        return False  # an item of a bulleted list or a cell of a table, not a bulleted heading
+    if prev is not None and prev.text.endswith(("：", ":")) and not prev.kind:
         return False  # an item of the list the previous line opens
-    if not (len(nxt) >= PARAGRAPH or _is_kv(nxt) or nxt.endswith(("：", ":"))):
-        return False  # headings stand above a paragraph, a list intro or key：value lines
-    if uses_gaps:
-        return lines[i].gap >= 1  # list items follow each other without blank lines
-    return not (prev and (_is_short_title(prev) or _is_kv(prev)))
+    if prev is not None and prev.shape and not prev.kind and not prev.md_level:
+        # after a short line that is no heading: a cell or item of a table or list, unless that
+        # line ends a paragraph and this one stands apart at least as far
+        before = nb(i - 2)
+        apart = ln.gap > prev.gap or (before is not None and before.long and ln.gap >= prev.gap)
+        if not apart or (nxt is not None and nxt.shape and not nxt.kv):
+            return False
+    if _heads_paragraph(ln, nxt):
+        if list_open and nxt.kv and prev is not None and prev.kv:
+            return False  # the next record of a list ("微信 / 功能：…" after "Android端如下：")
+        return True
+    # a heading right above another heading that heads a paragraph
+    nxt2 = nb(i + 2)
+    return (nxt is not None and nxt.shape and not nxt.kv and not nxt.bullet and nxt.num is None
+            and nxt2 is not None and (nxt2.long or nxt2.kv))
 
 
-LABEL_LEVEL = 40  # below every numbered level: the next heading of any kind ends it
-
-
-def _list_label(lines: list[_Line], i: int) -> bool:
+def _label(lines: list[_Line], i: int) -> bool:
     """A short label ending in a colon ("相关定义：") followed by at least two key：value lines."""
     text = lines[i].text
-    if not text.endswith(("：", ":")) or len(text) > 16 or _SENTENCE_PUNCT.search(text[:-1]):
+    if not text.endswith(("：", ":")) or len(text) > 16 or re.search(r"[。；;，,：:！!？?]", text[:-1]):
         return False
     if _BARE_MARKER.match(text.split(" ")[0]):
         return False
-    following = [ln.text for ln in lines[i + 1:i + 3]]
-    return len(following) == 2 and all(_is_kv(t) for t in following)
+    following = [ln for ln in lines[i + 1:i + 3] if not ln.aside]
+    return len(following) == 2 and all(ln.kv for ln in following)
+
+
+# ---------------------------------------------------------------------------------------------
+# Levels and clauses
+
+
+LABEL = ("label",)
+UNNUMBERED = ("U",)
+
+
+class _Outline:
+    """The stack of open headings. Keys: ("md", level), a numbering scheme's key, ("U",) for an
+    unnumbered heading, ("label",) for a label above key：value lines."""
+
+    def __init__(self, root: _Node, nested: set[tuple]):
+        self.stack: list[_Node] = [root]
+        self.nested = nested  # schemes that restart under several headings: they nest under "U"
+        self.seen_under: dict[tuple, _Node] = {}  # where each scheme's last item stood
+
+    def item(self, key: tuple) -> None:
+        """A list item of a scheme: not a heading, but it shows where that scheme stands."""
+        self.seen_under[key] = self.stack[-1]
+
+    def _pop_while(self, cond) -> None:
+        while len(self.stack) > 1 and cond(self.stack[-1].level):
+            self.stack.pop()
+
+    def place(self, node: _Node, after_heading: bool) -> None:
+        key = node.level
+        levels = [n.level for n in self.stack]
+        if key[0] == "md":
+            self._pop_while(lambda k: k[0] != "md" or k[1] >= key[1])
+        elif key == UNNUMBERED:
+            self._pop_while(lambda k: k == LABEL)
+            if not (after_heading and self.stack[-1].level == UNNUMBERED):
+                self._pop_while(lambda k: k == UNNUMBERED)
+        elif key == LABEL:
+            self._pop_while(lambda k: k == LABEL)
+        elif key in levels:
+            while self.stack[-1].level != key:
+                self.stack.pop()
+            self.stack.pop()
+        else:
+            if key[0] == "dot":
+                deeper = [k for k in levels if k[0] == "dot" and k[1] >= key[1]]
+                if deeper:
+                    while self.stack[-1].level != deeper[0]:
+                        self.stack.pop()
+                    self.stack.pop()
+            parent = self.seen_under.get(key)
+            if parent is not None and any(n is parent for n in self.stack):
+                # the scheme's earlier items stood under `parent`: this one is their sibling
+                while self.stack[-1] is not parent:
+                    self.stack.pop()
+            elif key not in self.nested:
+                self._pop_while(lambda k: k in (UNNUMBERED, LABEL))
+            else:
+                self._pop_while(lambda k: k == LABEL)
+        node.parent = self.stack[-1]
+        self.seen_under[key] = node.parent
+        self.stack.append(node)
 
 
 def _anchor_hash(title: str) -> str:
@@ -242,68 +665,117 @@ def _split_long(text: str, limit: int = MAX_CHARS) -> list[str]:
     return parts
 
 
+def _heading_node(ln: _Line) -> _Node:
+    num = ln.num
+    if ln.kind == "md":
+        m = re.match(r"^(\d{1,3})[.、．]\s*\S", ln.text)
+        if num and num.scheme != "ars":
+            return _Node(("md", ln.md_level), ln.text, num.number, num.hint)
+        number = m.group(1) if m else None
+        return _Node(("md", ln.md_level), ln.text, number, f"s-{number}" if number else "")
+    if ln.kind == "num":
+        return _Node(num.key, ln.text, num.number, num.hint, prefix_tail=num.hint[2:])
+    if ln.kind == "inline":
+        if num.scheme == "dot":
+            label = num.number
+        elif num.scheme == "art":
+            label = re.match(r"^第\s*\S+?\s*条", ln.text).group(0)
+        else:  # the number and the words up to the first stop: "二、 我们如何收集和使用个人信息"
+            label = re.split(r"[，。；：,;:！？!?]", ln.text, maxsplit=1)[0][:INLINE_LABEL].rstrip()
+        return _Node(num.key, label, num.number, num.hint, [ln.text], inline=True,
+                     prefix_tail=num.hint[2:])
+    if ln.kind == "label":
+        return _Node(LABEL, ln.text, None, "")
+    return _Node(UNNUMBERED, ln.text, None, "")
+
+
 def split_clauses(text: str, title: str = "") -> list[Clause]:
     """Clauses of one policy text, in document order."""
     lines = _merge_markers(_read_lines(text))
-    explicit = any(ln.md_level for ln in lines)
-    uses_gaps = any(ln.gap for ln in lines[1:])
-    numbered_levels = [n[0] for ln in lines if (n := _numbered(ln.text))]
-    top_level = min(numbered_levels, default=11)
-
     if lines and lines[0].md_level == 1 and sum(ln.md_level == 1 for ln in lines) == 1:
         title = title or lines[0].text  # a lone top heading is the document's title
-        lines[0].md_level = 0
-        lines = lines[1:] if lines[0].text == title else lines
-    nodes: list[_Node] = [_Node(0, title, None, "s-0")]
-    for i, ln in enumerate(lines):
-        num = _numbered(ln.text)
-        if ln.md_level:  # explicit level; a number in it still names the anchor
-            m = _MD_NUMBER.match(ln.text)
-            number = num[2] if num else (m.group(1) if m else None)
-            hint = num[3] if num else (f"s-{number}" if number else "")
-            nodes.append(_Node(ln.md_level, ln.text, number, hint))
-            continue
-        inline = None if num else _inline_numbered(ln.text)
-        if inline:
-            level, label, number, hint = inline
-            nodes.append(_Node(level, label, number, hint, [ln.text], inline=True))
-        elif num:
-            level, head, number, hint = num
-            nodes.append(_Node(level, head, number, hint))
-        elif not explicit and _unnumbered_heading(lines, i, uses_gaps):
-            nodes.append(_Node(top_level, ln.text, None, ""))
-        elif _list_label(lines, i) and nodes[-1].body:
-            # "相关定义：" above key：value lines, inside a longer text: a clause of its own
-            nodes.append(_Node(LABEL_LEVEL, ln.text, None, ""))
+        if lines[0].text == title:
+            lines = lines[1:]
         else:
-            nodes[-1].body.append(ln.text)
+            lines[0].md_level = 0
+    for ln in lines:
+        _features(ln)
+    _mark_duplicate(lines)
+    _mark_toc(lines)
+    explicit = any(ln.md_level for ln in lines)
+    _classify(lines, explicit, title)
+    _split_lists(lines)
 
+    restarts: dict[tuple, int] = {}
+    for ln in lines:
+        if ln.kind in ("num", "inline") and ln.num.value[-1] == 1:
+            restarts[ln.num.key] = restarts.get(ln.num.key, 0) + 1
+    root = _Node(("root",), title, None, "s-0")
+    outline = _Outline(root, {k for k, v in restarts.items() if v >= 2})
+    nodes = [root]
+    prev_heading = False
+    for ln in lines:
+        if ln.aside:
+            current = nodes[-1]
+            if current.asides and current.asides[-1][0] == ln.aside:
+                current.asides[-1][1].append(ln.text)
+            else:
+                current.asides.append((ln.aside, [ln.text]))
+            continue
+        if not ln.kind:
+            nodes[-1].body.append(ln.text)
+            if ln.num is not None and not ln.bullet:
+                outline.item(ln.num.key)
+            prev_heading = False
+            continue
+        node = _heading_node(ln)
+        outline.place(node, prev_heading)
+        nodes.append(node)
+        prev_heading = not node.inline
+
+    return _clauses(nodes, title)
+
+
+def _clauses(nodes: list[_Node], title: str) -> list[Clause]:
     clauses: list[Clause] = []
     seen: set[str] = set()
-    stack: list[_Node] = []
-    for node in nodes:
-        while stack and stack[-1].level >= node.level:
-            stack.pop()
-        stack.append(node)
-        path = tuple(n.title for n in stack[1:] if n.title) or ((title,) if title else ())
-        anchor = node.anchor_hint or _anchor_hash(" › ".join(path))
+
+    def unique(anchor: str) -> str:
         while anchor in seen:
             anchor += "-b"
         seen.add(anchor)
+        return anchor
+
+    root = nodes[0]
+    for node in nodes:
+        if node is root:
+            path = (title,) if title else ()
+            anchor = unique("s-0")
+        else:
+            parent_path = node.parent.path if node.parent is not root else ()
+            path = parent_path + ((node.title,) if node.title else ())
+            hint = node.anchor_hint
+            if hint and hint in seen and node.prefix_tail and node.parent is not root:
+                hint = f"{node.parent.anchor_hint}-{node.prefix_tail}"
+            anchor = unique(hint or _anchor_hash(" › ".join(path)))
+        node.path = path
         node.anchor_hint = anchor
-        if not node.body and node is not nodes[0]:
+        if not node.body and node is not root:
             # A heading with no text of its own still gets an anchor on the page.
             clauses.append(Clause(anchor, _section_id(node, anchor), path, node.title, True, False))
-            continue
-        if not node.body:
-            continue
-        own = [node.title] if node is not nodes[0] and not node.inline else []
-        full = "\n".join(own + node.body)
-        for k, part in enumerate(_split_long(full, SPLIT_AT)):
-            part_anchor = anchor if k == 0 else f"{anchor}-{k + 1}"
-            seen.add(part_anchor)
-            clauses.append(Clause(part_anchor, _section_id(node, anchor) + (f"#{k + 1}" if k else ""),
-                                  path, part, (bool(own) or node.inline) and k == 0))
+        elif node.body:
+            own = [node.title] if node is not root and not node.inline else []
+            full = "\n".join(own + node.body)
+            for k, part in enumerate(_split_long(full, SPLIT_AT)):
+                part_anchor = anchor if k == 0 else unique(f"{anchor}-{k + 1}")
+                clauses.append(Clause(part_anchor, _section_id(node, anchor) + (f"#{k + 1}" if k else ""),
+                                      path, part, (bool(own) or node.inline) and k == 0))
+        for kind, texts in node.asides:
+            base = unique(f"s-{kind}")
+            for k, part in enumerate(_split_long("\n".join(texts), SPLIT_AT)):
+                part_anchor = base if k == 0 else unique(f"{base}-{k + 1}")
+                clauses.append(Clause(part_anchor, part_anchor.removeprefix("s-"), path or ((title,) if title else ()),
+                                      part, False, False))
     return clauses
 
 
