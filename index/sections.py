@@ -41,6 +41,7 @@ INLINE_LABEL = 30  # a numbered paragraph's heading: its number and first words,
 COLON_HEADING = 10  # an unnumbered heading ending in a colon is at most this long
 PARAGRAPH = 30  # a line at least this long reads as a paragraph
 TOC_RUN = 3  # a table of contents lists at least this many headings
+EXPLICIT_EVERY = 2500  # Markdown headings at least one per this many characters: they are all
 DUP_LINES, DUP_SHARE = 15, 0.15  # a second copy: at least this many lines and share of the text
 
 _CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5,
@@ -51,7 +52,7 @@ _MD_HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*$")
 _BOLD_LINE = re.compile(r"^\*\*([^*]+?)\*\*\s*(?:\[[^\]]{0,12}\]\s*)?$")
 _DOTTED_ALONE = re.compile(r"^(\d{1,3}(?:\.\d{1,3})+)\.?$")
 _BARE_MARKER = re.compile(r"^(?:\d{1,3}[)）.、．]|[（(]\d{1,3}[)）]|[a-zA-Z][)）]|[·•●▪\-*])$")
-_BULLET = re.compile(r"^([·•●▪◆◇■□○►▶▸➢✓√\-*])\s*")
+_BULLET = re.compile(r"^(?:([·•●▪◆◇■□○►▶▸➢✓√])\s*|([\-*+])\s+)")
 _KV = re.compile(r"^([^：:，。；,;!?！？]{1,16})[：:]\s*\S")
 _SENTENCE_END = re.compile(r"(?<=[。；;！!？?])")
 _CN_NUM = "一二三四五六七八九十百零〇两"
@@ -63,7 +64,7 @@ _SCHEMES = [
     ("art", re.compile(rf"^第\s*([{_CN_NUM}\d]+)\s*条\s*(.*)$"), "a"),
     ("cn", re.compile(r"^([一二三四五六七八九十百]+)(?:\s*[、.．]|\s+(?=\S))\s*(.*)$"), ""),
     ("cnp", re.compile(r"^[（(]\s*([一二三四五六七八九十]+)\s*[)）]\s*(.*)$"), "p"),
-    ("dot", re.compile(r"^(\d{1,3}(?:[.．]\d{1,3})+)(?![\d])[.．、]?\s*(.*)$"), ""),
+    ("dot", re.compile(r"^(\d{1,2}(?:[.．]\d{1,2})+)(?![\d])[.．、]?\s*(.*)$"), ""),
     ("ar", re.compile(r"^(\d{1,3})\s*[.．、](?![\d])\s*(.*)$"), ""),
     ("arp", re.compile(r"^[（(]\s*(\d{1,3})\s*[)）]\s*(.*)$"), "q"),
     ("ar)", re.compile(r"^(\d{1,3})\s*[)）]\s*(.*)$"), "q"),
@@ -167,6 +168,7 @@ class _Node:
     parent: _Node | None = None
     path: tuple[str, ...] = ()
     asides: list[tuple[str, list[str]]] = field(default_factory=list)
+    line: str = ""  # the heading's line as written, when its title is cleaner ("**Cookies** [top]")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -186,11 +188,12 @@ def _title_shaped(text: str, limit: int, commas: int = 0) -> bool:
         return False
     body = text[:-1] if text[-1] in "：:？?" else text
     if _is_latin(text):
+        body = text[:-1] if text[-1] == "?" else text  # "…to:" opens a list
         if len(text) > LATIN_HEADING or len(text.split()) > LATIN_WORDS:
             return False
         if not (text[0].isupper() or text[0].isdigit() or text[0] in "\"“'‘(["):
             return False
-        return not re.search(r"[;!。；！]|[.:?](?:\s|$)", body) and not body.endswith((".", ","))
+        return not re.search(r"[;!。；！]|[.:?](?:\s|$)", body) and not body.endswith((".", ",", ":"))
     if len(text) > limit or len(re.findall(r"[，,]", body)) > commas:
         return False
     return not re.search(r"[。；;！!：:？?]", body)
@@ -271,7 +274,7 @@ def _features(ln: _Line) -> None:
     text = ln.text
     m = _BULLET.match(text)
     if m and len(text) > m.end():
-        ln.bullet = m.group(1)
+        ln.bullet = m.group(1) or m.group(2)
         text = text[m.end():]
     ln.num = None if ln.bullet else _parse_num(text)
     ln.kv = bool(_KV.match(text)) and not ln.num
@@ -534,8 +537,9 @@ def _unnumbered_heading(lines: list[_Line], i: int, nb, list_open: bool) -> bool
     if ln.bullet and ((prev is not None and (prev.bullet or not (prev.long or prev.kv)))
                       or (nxt is not None and nxt.bullet)):
         return False  # an item of a bulleted list or a cell of a table, not a bulleted heading
-    if prev is not None and prev.text.endswith(("：", ":")) and not prev.kind:
-        return False  # an item of the list the previous line opens
+    if prev is not None and prev.text.endswith(("：", ":")) and not prev.kind \
+            and not (nxt is not None and nxt.long and not nxt.bullet and not nxt.kv):
+        return False  # an item of the list the previous line opens (unless a paragraph follows)
     if prev is not None and prev.shape and not prev.kind and not prev.md_level:
         # after a short line that is no heading: a cell or item of a table or list, unless that
         # line ends a paragraph and this one stands apart at least as far
@@ -686,6 +690,8 @@ def _heading_node(ln: _Line) -> _Node:
                      prefix_tail=num.hint[2:])
     if ln.kind == "label":
         return _Node(LABEL, ln.text, None, "")
+    if ln.bold:
+        return _Node(UNNUMBERED, _BOLD_LINE.match(ln.text).group(1).strip(), None, "", line=ln.text)
     return _Node(UNNUMBERED, ln.text, None, "")
 
 
@@ -702,7 +708,11 @@ def split_clauses(text: str, title: str = "") -> list[Clause]:
         _features(ln)
     _mark_duplicate(lines)
     _mark_toc(lines)
-    explicit = any(ln.md_level for ln in lines)
+    # Markdown headings that structure the whole text (a curated file, a page with <h2>s) make
+    # the other headings explicit too; a page whose only headings are its title and a footer's
+    # menus does not.
+    n_md = sum(1 for ln in lines if ln.md_level)
+    explicit = n_md >= 2 and n_md * EXPLICIT_EVERY >= sum(len(ln.text) for ln in lines)
     _classify(lines, explicit, title)
     _split_lists(lines)
 
@@ -762,9 +772,10 @@ def _clauses(nodes: list[_Node], title: str) -> list[Clause]:
         node.anchor_hint = anchor
         if not node.body and node is not root:
             # A heading with no text of its own still gets an anchor on the page.
-            clauses.append(Clause(anchor, _section_id(node, anchor), path, node.title, True, False))
+            clauses.append(Clause(anchor, _section_id(node, anchor), path, node.line or node.title,
+                                  True, False))
         elif node.body:
-            own = [node.title] if node is not root and not node.inline else []
+            own = [node.line or node.title] if node is not root and not node.inline else []
             full = "\n".join(own + node.body)
             for k, part in enumerate(_split_long(full, SPLIT_AT)):
                 part_anchor = anchor if k == 0 else unique(f"{anchor}-{k + 1}")
