@@ -52,7 +52,7 @@ _MD_HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*$")
 _BOLD_LINE = re.compile(r"^\*\*([^*]+?)\*\*\s*(?:\[[^\]]{0,12}\]\s*)?$")
 _DOTTED_ALONE = re.compile(r"^(\d{1,3}(?:\.\d{1,3})+)\.?$")
 _BARE_MARKER = re.compile(r"^(?:\d{1,3}[)）.、．]|[（(]\d{1,3}[)）]|[a-zA-Z][)）]|[·•●▪\-*])$")
-_BULLET = re.compile(r"^(?:([·•●▪◆◇■□○►▶▸➢✓√])\s*|([\-*+])\s+)")
+_BULLET = re.compile(r"^(?:([·•●▪◆◇■□○◎★☆►▶▸➢➤✓√])\s*|([\-*+])\s+|(Ø)(?=[\s\u4e00-\u9fff]))")
 _KV = re.compile(r"^([^：:，。；,;!?！？]{1,16})[：:]\s*\S")
 _SENTENCE_END = re.compile(r"(?<=[。；;！!？?])")
 _CN_NUM = "一二三四五六七八九十百零〇两"
@@ -153,6 +153,7 @@ class _Line:
     shape: bool = False  # shaped like a heading: short, no sentence punctuation
     long: bool = False  # reads as a paragraph
     aside: str = ""  # "toc" or "dup": not content, never quoted
+    toc: str | None = None  # the title it names if it can be a table of contents' line
     kind: str = ""  # heading kind once classified: md, num, inline, U, label
 
 
@@ -175,31 +176,45 @@ class _Node:
 # Line features
 
 
+_LATIN_STOP = re.compile(r"[;!。；！]|[.:?](?:\s|$)")
+_CJK_STOP = re.compile(r"[。；;！!：:？?]")
+_SPACES = re.compile(r"\s+")
+_NUM_START = re.compile(r"^[第一二三四五六七八九十百（(\dIVXⅠⅡⅢⅣⅤⅥⅦⅧⅨⅩa-z]")
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_ASCII_LETTER = re.compile(r"[A-Za-z]")
+
+
 def _is_latin(text: str) -> bool:
-    letters = sum(ch.isalpha() for ch in text)
-    return letters > 0 and sum(ch.isascii() for ch in text if ch.isalpha()) * 2 >= letters
+    """Mostly Latin letters (an English line), not Chinese characters."""
+    if text.isascii():
+        return _ASCII_LETTER.search(text) is not None
+    cjk = len(_CJK.findall(text))
+    return len(_ASCII_LETTER.findall(text)) > 2 * cjk
 
 
 def _title_shaped(text: str, limit: int, commas: int = 0) -> bool:
     """Whether text reads as a title: short, and no sentence punctuation but a final ：or ？
     (and at most `commas` commas)."""
     text = text.strip()
-    if not text:
+    if not text or len(text) > LATIN_HEADING:  # every limit is at most LATIN_HEADING
         return False
+    latin = _is_latin(text) if len(text) > limit or text.isascii() or not _CJK.match(text) else False
     body = text[:-1] if text[-1] in "：:？?" else text
-    if _is_latin(text):
+    if latin:
         body = text[:-1] if text[-1] == "?" else text  # "…to:" opens a list
         if len(text) > LATIN_HEADING or len(text.split()) > LATIN_WORDS:
             return False
         if not (text[0].isupper() or text[0].isdigit() or text[0] in "\"“'‘(["):
             return False
-        return not re.search(r"[;!。；！]|[.:?](?:\s|$)", body) and not body.endswith((".", ",", ":"))
-    if len(text) > limit or len(re.findall(r"[，,]", body)) > commas:
+        return not _LATIN_STOP.search(body) and not body.endswith((".", ",", ":"))
+    if len(text) > limit or (body.count("，") + body.count(",")) > commas:
         return False
-    return not re.search(r"[。；;！!：:？?]", body)
+    return not _CJK_STOP.search(body)
 
 
 def _parse_num(text: str) -> _Num | None:
+    if not _NUM_START.match(text):
+        return None
     for name, pattern, prefix in _SCHEMES:
         m = pattern.match(text)
         if not m:
@@ -233,9 +248,9 @@ def _read_lines(text: str) -> list[_Line]:
         if m:
             lines.append(_Line(m.group(2).strip(), gap, len(m.group(1))))
         else:
-            cells = sum(1 for c in s.split("\t") if c.strip())
-            ln = _Line(re.sub(r"\s+", " ", s), gap, cells=cells)
-            ln.bold = bool(_BOLD_LINE.match(ln.text))
+            cells = sum(1 for c in s.split("\t") if c.strip()) if "\t" in s else 1
+            ln = _Line(_SPACES.sub(" ", s), gap, cells=cells)
+            ln.bold = s.startswith("**") and bool(_BOLD_LINE.match(ln.text))
             lines.append(ln)
         gap = 0
     return lines
@@ -248,7 +263,7 @@ def _merge_markers(lines: list[_Line]) -> list[_Line]:
     while i < len(lines):
         ln = lines[i]
         nxt = lines[i + 1] if i + 1 < len(lines) else None
-        if nxt and not ln.md_level and not nxt.md_level:
+        if nxt and not ln.md_level and not nxt.md_level and len(ln.text) <= 12:
             if _BARE_MARKER.match(ln.text) and not _BARE_MARKER.match(nxt.text):
                 out.append(_Line(f"{ln.text} {nxt.text}", ln.gap))
                 i += 2
@@ -270,14 +285,17 @@ def _is_short_title(text: str) -> bool:
             and not _DOTTED_ALONE.match(text))
 
 
+_BULLET_START = frozenset("·•●▪◆◇■□○◎★☆►▶▸➢➤✓√-*+Ø")
+
+
 def _features(ln: _Line) -> None:
     text = ln.text
-    m = _BULLET.match(text)
+    m = _BULLET.match(text) if text[0] in _BULLET_START else None
     if m and len(text) > m.end():
-        ln.bullet = m.group(1) or m.group(2)
+        ln.bullet = m.group(1) or m.group(2) or m.group(3)
         text = text[m.end():]
     ln.num = None if ln.bullet else _parse_num(text)
-    ln.kv = bool(_KV.match(text)) and not ln.num
+    ln.kv = ("：" in text or ":" in text) and bool(_KV.match(text)) and not ln.num
     if ln.bold:
         title = _BOLD_LINE.match(ln.text).group(1).strip()
         ln.shape = bool(title) and len(title) <= LATIN_HEADING
@@ -286,11 +304,12 @@ def _features(ln: _Line) -> None:
     elif ln.num and not ln.num.title:
         ln.shape = ln.num.scheme == "dot"  # "5.6" alone on its line: the number is the heading
     elif ln.num:
-        ln.shape = _title_shaped(ln.num.title, NUMBERED_HEADING, commas=1) \
-            and len(text) <= max(NUMBERED_HEADING, LATIN_HEADING if _is_latin(text) else 0)
+        ln.shape = len(text) <= LATIN_HEADING and _title_shaped(ln.num.title, NUMBERED_HEADING, commas=1) \
+            and (len(text) <= NUMBERED_HEADING or _is_latin(text))
     else:
         ln.shape = not ln.kv and _is_short_title(text)
     ln.long = len(ln.text) >= PARAGRAPH and not ln.shape
+    ln.toc = _toc_key(ln, text)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -335,49 +354,64 @@ def _mark_duplicate(lines: list[_Line]) -> None:
         j += 1
 
 
+_BRACKET_TAIL = re.compile(r"\s*\[[^\]]{0,12}\]$")  # "**Cookies** [top]"
+_NON_WORD = re.compile(r"[\W_]+")
+TOC_LINE = 120  # a table of contents' line is at most this long (dot leaders included)
 _LEADER = re.compile(r"(?:[.·…_\s]{2,}|\s+)\d{1,3}$")  # dot leaders and a page number
 
 
-def _toc_key(ln: _Line) -> str | None:
-    """The title a table-of-contents line names, normalized; None if the line is no title."""
-    if ln.md_level or ln.cells > 1 or ln.kv:
+def _toc_key(ln: _Line, text: str) -> str | None:
+    """The title a table-of-contents line names, normalized; None if the line is no title.
+    `text` is the line without its bullet."""
+    if ln.md_level or ln.cells > 1 or ln.kv or len(text) > TOC_LINE:
         return None
-    text = ln.text
-    m = _BULLET.match(text)
-    if m:
-        text = text[m.end():]
-    text = _LEADER.sub("", text)
-    num = _parse_num(text)
+    num = ln.num
+    if text[-1:].isdigit():
+        stripped = _LEADER.sub("", text)
+        if stripped != text:
+            text, num = stripped, _parse_num(stripped)
+    if ln.bullet and not num:
+        num = _parse_num(text)
     if num:
         text = num.title
-    text = text.replace("**", "").rstrip("；;。.，,：: ")
-    text = re.sub(r"\s*\[[^\]]{0,12}\]$", "", text)
-    limit = LATIN_HEADING if _is_latin(text) else 50
-    if not text or len(text) > limit or not _title_shaped(text, limit):
+    if "**" in text:
+        text = text.replace("**", "")
+    plain = text
+    text = text.rstrip("；;。.，,：: ")
+    if text.endswith("]"):
+        text = _BRACKET_TAIL.sub("", text)
+    if not text:
         return None
-    key = re.sub(r"[\W_]+", "", text).casefold()
+    # a short title already read as one needs no second look
+    if not (ln.shape and not num and not ln.bold and text == plain and len(text) <= SHORT_HEADING) \
+            and not _title_shaped(text, LATIN_HEADING if len(text) > 50 else 50):
+        return None
+    key = _NON_WORD.sub("", text).casefold()
     return key if len(key) >= 2 else None
 
 
 def _mark_toc(lines: list[_Line]) -> None:
     """Set aside tables of contents: a run of title lines whose titles come back further down,
     in the same order and spread out (body between them), as heading lines."""
-    keys = [None if ln.aside else _toc_key(ln) for ln in lines]
+    keys = [None if ln.aside else ln.toc for ln in lines]
     exact: dict[str, list[int]] = {}
-    prefixes: dict[str, list[int]] = {}
     for i, key in enumerate(keys):
-        if key is None:
-            continue
-        exact.setdefault(key, []).append(i)
-        for n in range(max(4, math.ceil(len(key) * 0.6)), len(key)):
-            prefixes.setdefault(key[:n], []).append(i)
+        if key is not None:
+            exact.setdefault(key, []).append(i)
+    ordered = sorted(exact)  # for the titles that start like a given one
 
     def target(key: str, after: int) -> int | None:
-        """The nearest later line with the same title (or one that starts like it)."""
+        """The nearest later line with the same title, or one of which it is the start (or
+        that is its start), the shorter at least 60% of the longer."""
+        lists = [exact.get(key)]
+        k = bisect.bisect_right(ordered, key)
+        while k < len(ordered) and ordered[k].startswith(key):
+            if len(key) >= max(4, 0.6 * len(ordered[k])):
+                lists.append(exact[ordered[k]])
+            k += 1
+        lists += [exact.get(key[:n]) for n in range(max(4, math.ceil(len(key) * 0.6)), len(key))]
         best = None
-        candidates = [exact.get(key), prefixes.get(key)]
-        candidates += [exact.get(key[:n]) for n in range(max(4, math.ceil(len(key) * 0.6)), len(key))]
-        for positions in candidates:
+        for positions in lists:
             if positions:
                 k = bisect.bisect_right(positions, after)
                 if k < len(positions) and (best is None or positions[k] < best):
@@ -450,6 +484,12 @@ def _classify(lines: list[_Line], explicit: bool, title: str) -> None:
         return lines[i] if 0 <= i < n and not lines[i].aside else None
 
     list_open = False  # inside items a "…：" line introduces
+    made: list[_Table] = []
+
+    def table() -> _Table:  # built at the first line that needs it
+        if not made:
+            made.append(_Table(lines))
+        return made[0]
     for i, ln in enumerate(lines):
         if ln.aside:
             continue
@@ -482,7 +522,7 @@ def _classify(lines: list[_Line], explicit: bool, title: str) -> None:
             if _label(lines, i) and prev is not None:
                 ln.kind = "label"
             continue
-        if _unnumbered_heading(lines, i, nb, list_open):
+        if _unnumbered_heading(lines, i, nb, list_open, table):
             ln.kind = "U"
             list_open = False
         elif _label(lines, i) and prev is not None:
@@ -526,7 +566,7 @@ def _heads_paragraph(ln: _Line, nxt: _Line | None) -> bool:
         (nxt.bullet and not ln.bullet) or (nxt.text.endswith(("：", ":")) and len(nxt.text) > len(ln.text))
 
 
-def _unnumbered_heading(lines: list[_Line], i: int, nb, list_open: bool) -> bool:
+def _unnumbered_heading(lines: list[_Line], i: int, nb, list_open: bool, table) -> bool:
     """Whether line i is a heading with no number (e.g. "推荐" above a paragraph)."""
     ln = lines[i]
     if not ln.shape or ln.num and not ln.bullet or ln.kv:
@@ -534,6 +574,8 @@ def _unnumbered_heading(lines: list[_Line], i: int, nb, list_open: bool) -> bool
     if ln.bold:
         return True
     prev, nxt = nb(i - 1), nb(i + 1)
+    if ln.text.endswith(("：", ":")) and not (nxt is not None and (nxt.kv or (nxt.long and not nxt.bullet))):
+        return False  # "其中要点如下：" above its list is a sentence, not a heading
     if ln.bullet and ((prev is not None and (prev.bullet or not (prev.long or prev.kv)))
                       or (nxt is not None and nxt.bullet)):
         return False  # an item of a bulleted list or a cell of a table, not a bulleted heading
@@ -550,11 +592,73 @@ def _unnumbered_heading(lines: list[_Line], i: int, nb, list_open: bool) -> bool
     if _heads_paragraph(ln, nxt):
         if list_open and nxt.kv and prev is not None and prev.kv:
             return False  # the next record of a list ("微信 / 功能：…" after "Android端如下：")
-        return True
+        return not _in_table(lines, i, table())
     # a heading right above another heading that heads a paragraph
     nxt2 = nb(i + 2)
     return (nxt is not None and nxt.shape and not nxt.kv and not nxt.bullet and nxt.num is None
-            and nxt2 is not None and (nxt2.long or nxt2.kv))
+            and nxt2 is not None and (nxt2.long or nxt2.kv) and not _in_table(lines, i, table()))
+
+
+_LINK = re.compile(r"(?i)https?://|www\.")
+
+
+def _code(ln: _Line) -> str:
+    """The kind of a line, for telling a table flattened into one cell per line."""
+    if ln.aside or ln.md_level:
+        return "X"
+    if _LINK.match(ln.text):
+        return "W"
+    if ln.kv:
+        return "K"
+    if ln.num is not None or ln.bullet:
+        return "N"
+    return "C"
+
+
+def _cellish(ln: _Line) -> bool:
+    """A short line that does not end like a sentence or a list's opening."""
+    return not ln.long and not ln.text.endswith(("。", "；", ";", "！", "!", "：", ":", "，", ","))
+
+
+def _in_table(lines: list[_Line], i: int, table: _Table) -> bool:
+    """Whether line i is a cell of a table flattened into one cell per line: with the period of
+    a row (k lines), line i and a neighbour cell are short in three rows running, the rows have
+    the same kinds of lines (cells, links, key：value …), and one column is never short."""
+    n = len(lines)
+    cell, code = table.cell, table.code
+    if not cell[i]:
+        return False
+    for k in range(2, 9):
+        if not ((i >= k and cell[i - k]) or (i + k < n and cell[i + k])):
+            continue
+        for first in (-2, -1, 0):
+            r0 = i + first * k
+            r2 = r0 + 2 * k
+            if r0 < 1 or r2 + 1 >= n or not (cell[r0] and cell[r0 + k] and cell[r2]):
+                continue
+            for d in (-1, 1):
+                if not (cell[r0 + d] and cell[r0 + k + d] and cell[r2 + d]):
+                    continue
+                start = min(r0, r0 + d)
+                if start + 3 * k > n or not code[start:start + k] == code[start + k:start + 2 * k] \
+                        == code[start + 2 * k:start + 3 * k]:
+                    continue
+                # and a column of text, links or key：value in every row (a list of short items
+                # has none)
+                if any(not (cell[start + c] or cell[start + k + c] or cell[start + 2 * k + c])
+                       for c in range(k)):
+                    return True
+    return False
+
+
+class _Table:
+    """Per-line facts the table test reads, computed once per text."""
+
+    def __init__(self, lines: list[_Line]):
+        codes = [_code(ln) for ln in lines]
+        self.cell = [c == "C" and _cellish(ln) for c, ln in zip(codes, lines)]
+        # a blank line before a line is part of its kind: cells are spaced alike
+        self.code = "".join(c.lower() if ln.gap else c for c, ln in zip(codes, lines))
 
 
 def _label(lines: list[_Line], i: int) -> bool:
