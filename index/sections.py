@@ -74,7 +74,7 @@ _SCHEMES = [
 ]
 _INLINE_SCHEMES = {"dot", "art"}  # a numbered sentence of these starts a clause of its own
 # the items of a list of these start clauses of their own when their section is too long to quote
-_ITEM_SCHEMES = {"chap", "cn", "cnp", "ar", "arp", "ar)", "lat", "rom"}
+_ITEM_SCHEMES = {"chap", "cn", "cnp", "ar", "arp", "ar)", "lat", "rom", "dot", "art"}
 
 
 def cn_number(text: str) -> int | None:
@@ -490,6 +490,22 @@ def _classify(lines: list[_Line], explicit: bool, title: str) -> None:
         if not made:
             made.append(_Table(lines))
         return made[0]
+
+    # Runs of numbered lines of one scheme standing next to each other: a list. A list of short
+    # items ("2.4.1 与国家安全有关的；") stays whole, even with dotted numbers (an article,
+    # "第一条 …", is always a clause of its own).
+    short_list = [False] * n
+    i = 0
+    while i < n:
+        key = lines[i].num.key if lines[i].num is not None and not lines[i].bullet and not lines[i].aside else None
+        j = i + 1
+        while key is not None and j < n and not lines[j].aside and not lines[j].bullet \
+                and lines[j].num is not None and lines[j].num.key == key:
+            j += 1
+        if key is not None and j - i >= 2 and sum(len(ln.text) for ln in lines[i:j]) < LIST_ITEM * (j - i):
+            short_list[i:j] = [True] * (j - i)
+        i = j
+
     for i, ln in enumerate(lines):
         if ln.aside:
             continue
@@ -512,7 +528,7 @@ def _classify(lines: list[_Line], explicit: bool, title: str) -> None:
                 ln.kind = "num"
                 list_open = False
                 continue
-            if not ln.shape and num.scheme in _INLINE_SCHEMES:
+            if not ln.shape and num.scheme in _INLINE_SCHEMES and not (short_list[i] and num.scheme == "dot"):
                 ln.kind = "inline"
                 list_open = False
                 continue
