@@ -28,6 +28,7 @@ import bisect
 import hashlib
 import math
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 
 MAX_CHARS = 1000  # contract: a quote is at most 1000 characters
@@ -170,6 +171,7 @@ class _Node:
     path: tuple[str, ...] = ()
     asides: list[tuple[str, list[str]]] = field(default_factory=list)
     line: str = ""  # the heading's line as written, when its title is cleaner ("**Cookies** [top]")
+    style: str = ""  # how an unnumbered heading is marked: a bullet, 【】, bold, or plain
 
 
 # ---------------------------------------------------------------------------------------------
@@ -606,7 +608,7 @@ def _unnumbered_heading(lines: list[_Line], i: int, nb, list_open: bool, table) 
         if not apart or (nxt is not None and nxt.shape and not nxt.kv):
             return False
     if _heads_paragraph(ln, nxt):
-        if list_open and nxt.kv and prev is not None and prev.kv:
+        if list_open and nxt.kv and prev is not None and prev.kv and _same_record(lines, i):
             return False  # the next record of a list ("微信 / 功能：…" after "Android端如下：")
         return not _in_table(lines, i, table())
     # a heading right above another heading that heads a paragraph
@@ -616,6 +618,18 @@ def _unnumbered_heading(lines: list[_Line], i: int, nb, list_open: bool, table) 
 
 
 _LINK = re.compile(r"(?i)https?://|www\.")
+
+
+def _kv_key(text: str) -> str:
+    return re.split(r"[：:]", text, maxsplit=1)[0].strip()
+
+
+def _same_record(lines: list[_Line], i: int) -> bool:
+    """Whether the key：value lines under line i start like those of the record above it."""
+    k = i - 1
+    while k > 0 and i - k <= 12 and lines[k - 1].kv:
+        k -= 1
+    return _kv_key(lines[k].text) == _kv_key(lines[i + 1].text)
 
 
 def _code(ln: _Line) -> str:
@@ -700,10 +714,13 @@ class _Outline:
     """The stack of open headings. Keys: ("md", level), a numbering scheme's key, ("U",) for an
     unnumbered heading, ("label",) for a label above key：value lines."""
 
-    def __init__(self, root: _Node, nested: set[tuple]):
+    def __init__(self, root: _Node, styles: Counter, schemes: Counter, restarts: Counter):
         self.stack: list[_Node] = [root]
-        self.nested = nested  # schemes that restart under several headings: they nest under "U"
+        self.restarts = restarts  # (style, scheme): numbering starting at 1 right under such a heading
+        self.styles = styles  # how many unnumbered headings of each style the text has
+        self.schemes = schemes  # how many numbered headings of each scheme
         self.seen_under: dict[tuple, _Node] = {}  # where each scheme's last item stood
+        self.under_unnumbered: set[tuple] = set()  # schemes seen right under an unnumbered heading
 
     def item(self, key: tuple) -> None:
         """A list item of a scheme: not a heading, but it shows where that scheme stands."""
@@ -719,7 +736,8 @@ class _Outline:
         if key[0] == "md":
             self._pop_while(lambda k: k[0] != "md" or k[1] >= key[1])
         elif key == UNNUMBERED:
-            self._pop_while(lambda k: k == LABEL)
+            # numbering that lives under unnumbered headings ("• 前言" … "1. …") ends at the next one
+            self._pop_while(lambda k: k == LABEL or k in self.under_unnumbered)
             if not (after_heading and self.stack[-1].level == UNNUMBERED):
                 self._pop_while(lambda k: k == UNNUMBERED)
         elif key == LABEL:
@@ -740,12 +758,21 @@ class _Outline:
                 # the scheme's earlier items stood under `parent`: this one is their sibling
                 while self.stack[-1] is not parent:
                     self.stack.pop()
-            elif key not in self.nested:
-                self._pop_while(lambda k: k in (UNNUMBERED, LABEL))
             else:
                 self._pop_while(lambda k: k == LABEL)
+                top = self.stack[-1]
+                # An unnumbered heading is the parent of numbering that starts again under
+                # several headings of its style (bullet, 【】, bold, plain), or when headings of
+                # its style outnumber that numbering's: "• 前言 … • 我们如何收集 … （一）…（四）…
+                # • APP权限 … 1. …". Otherwise it is a preamble, a sibling: "概要" before "1. …"
+                # … "9. …".
+                if top.level == UNNUMBERED and self.restarts[(top.style, key)] < 2 \
+                        and self.styles[top.style] <= self.schemes[key]:
+                    self._pop_while(lambda k: k == UNNUMBERED)
         node.parent = self.stack[-1]
         self.seen_under[key] = node.parent
+        if node.parent.level == UNNUMBERED and key not in (UNNUMBERED, LABEL) and key[0] != "md":
+            self.under_unnumbered.add(key)
         self.stack.append(node)
 
 
@@ -815,6 +842,10 @@ def _heading_node(ln: _Line) -> _Node:
     return _Node(UNNUMBERED, ln.text, None, "")
 
 
+def _style(ln: _Line) -> str:
+    return ln.bullet or ("bold" if ln.bold else "bracket" if ln.text.startswith("【") else "plain")
+
+
 def split_clauses(text: str, title: str = "") -> list[Clause]:
     """Clauses of one policy text, in document order."""
     lines = _merge_markers(_read_lines(text))
@@ -836,12 +867,21 @@ def split_clauses(text: str, title: str = "") -> list[Clause]:
     _classify(lines, explicit, title)
     _split_lists(lines)
 
-    restarts: dict[tuple, int] = {}
-    for ln in lines:
-        if ln.kind in ("num", "inline") and ln.num.value[-1] == 1:
-            restarts[ln.num.key] = restarts.get(ln.num.key, 0) + 1
+    styles = Counter(_style(ln) for ln in lines if ln.kind == "U")
+    schemes = Counter(ln.num.key for ln in lines if ln.kind in ("num", "inline"))
     root = _Node(("root",), title, None, "s-0")
-    outline = _Outline(root, {k for k, v in restarts.items() if v >= 2})
+    restarts: Counter = Counter()
+    last_style = None
+    for ln in lines:
+        if ln.kind == "U":
+            last_style = _style(ln)
+        elif ln.kind in ("num", "inline"):
+            if last_style is not None and ln.num.value[-1] == 1:
+                restarts[(last_style, ln.num.key)] += 1
+            last_style = None
+        elif ln.kind:
+            last_style = None
+    outline = _Outline(root, styles, schemes, restarts)
     nodes = [root]
     prev_heading = False
     for ln in lines:
@@ -859,6 +899,7 @@ def split_clauses(text: str, title: str = "") -> list[Clause]:
             prev_heading = False
             continue
         node = _heading_node(ln)
+        node.style = _style(ln) if ln.kind == "U" else ""
         outline.place(node, prev_heading)
         nodes.append(node)
         prev_heading = not node.inline
@@ -885,7 +926,11 @@ def _clauses(nodes: list[_Node], title: str) -> list[Clause]:
             parent_path = node.parent.path if node.parent is not root else ()
             path = parent_path + ((node.title,) if node.title else ())
             hint = node.anchor_hint
-            if hint and hint in seen and node.prefix_tail and node.parent is not root:
+            # A number that counts within its parent ("（一）", "1、" under "二、") is named after
+            # the parent, "s-2-p1", so that it never takes a chapter's name; dotted numbers,
+            # articles and chapters name themselves.
+            nested = node.parent.number is not None and node.level[0] not in ("dot", "art", "chap")
+            if hint and node.prefix_tail and node.parent is not root and (nested or hint in seen):
                 hint = f"{node.parent.anchor_hint}-{node.prefix_tail}"
             anchor = unique(hint or _anchor_hash(" › ".join(path)))
         node.path = path
