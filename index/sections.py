@@ -172,6 +172,7 @@ class _Node:
     asides: list[tuple[str, list[str]]] = field(default_factory=list)
     line: str = ""  # the heading's line as written, when its title is cleaner ("**Cookies** [top]")
     style: str = ""  # how an unnumbered heading is marked: a bullet, 【】, bold, or plain
+    value: int = 0  # the last part of its number
 
 
 # ---------------------------------------------------------------------------------------------
@@ -550,7 +551,12 @@ def _classify(lines: list[_Line], explicit: bool, title: str) -> None:
 def _split_lists(lines: list[_Line]) -> None:
     """In a section too long to quote whole, each item of its outermost numbered list starts a
     clause of its own (the list's items are the section's natural parts); again inside an item
-    that is still too long, with the list one level down."""
+    that is still too long, with the list one level down. The outermost list is the one whose
+    numbering the text used first."""
+    rank: dict[tuple, int] = {}
+    for k, ln in enumerate(lines):
+        if ln.num is not None and not ln.bullet and not ln.aside:
+            rank.setdefault(ln.num.key, k)
     for _ in range(3):
         changed = False
         start = 0
@@ -563,7 +569,7 @@ def _split_lists(lines: list[_Line]) -> None:
                 items = [k for k in body if lines[k].num is not None and not lines[k].bullet
                          and lines[k].num.scheme in _ITEM_SCHEMES]
                 if items:
-                    key = lines[items[0]].num.key
+                    key = min((lines[k].num.key for k in items), key=rank.__getitem__)
                     chosen = [k for k in items if lines[k].num.key == key]
                     tail = sum(len(lines[k].text) for k in body if k >= chosen[0])
                     # a list long enough to need cutting, of items that say something each
@@ -719,12 +725,12 @@ class _Outline:
         self.restarts = restarts  # (style, scheme): numbering starting at 1 right under such a heading
         self.styles = styles  # how many unnumbered headings of each style the text has
         self.schemes = schemes  # how many numbered headings of each scheme
-        self.seen_under: dict[tuple, _Node] = {}  # where each scheme's last item stood
+        self.seen_under: dict[tuple, tuple[_Node, int]] = {}  # where each scheme's last item stood
         self.under_unnumbered: set[tuple] = set()  # schemes seen right under an unnumbered heading
 
-    def item(self, key: tuple) -> None:
+    def item(self, key: tuple, value: int) -> None:
         """A list item of a scheme: not a heading, but it shows where that scheme stands."""
-        self.seen_under[key] = self.stack[-1]
+        self.seen_under[key] = (self.stack[-1], value)
 
     def _pop_while(self, cond) -> None:
         while len(self.stack) > 1 and cond(self.stack[-1].level):
@@ -753,8 +759,8 @@ class _Outline:
                     while self.stack[-1].level != deeper[0]:
                         self.stack.pop()
                     self.stack.pop()
-            parent = self.seen_under.get(key)
-            if parent is not None and any(n is parent for n in self.stack):
+            parent, last = self.seen_under.get(key, (None, 0))
+            if parent is not None and node.value == last + 1 and any(n is parent for n in self.stack):
                 # the scheme's earlier items stood under `parent`: this one is their sibling
                 while self.stack[-1] is not parent:
                     self.stack.pop()
@@ -770,7 +776,7 @@ class _Outline:
                         and self.styles[top.style] <= self.schemes[key]:
                     self._pop_while(lambda k: k == UNNUMBERED)
         node.parent = self.stack[-1]
-        self.seen_under[key] = node.parent
+        self.seen_under[key] = (node.parent, node.value)
         if node.parent.level == UNNUMBERED and key not in (UNNUMBERED, LABEL) and key[0] != "md":
             self.under_unnumbered.add(key)
         self.stack.append(node)
@@ -816,6 +822,10 @@ def _split_long(text: str, limit: int = MAX_CHARS) -> list[str]:
     return parts
 
 
+# where a numbered paragraph's heading ends: a stop, or a number starting a run-in item
+_LABEL_END = re.compile(r"[，。；：,;:！？!?]|\s+(?=\d{1,2}[.、．)）]|[（(]\d{1,2}[)）])")
+
+
 def _heading_node(ln: _Line) -> _Node:
     num = ln.num
     if ln.kind == "md":
@@ -832,7 +842,7 @@ def _heading_node(ln: _Line) -> _Node:
         elif num.scheme == "art":
             label = re.match(r"^第\s*\S+?\s*条", ln.text).group(0)
         else:  # the number and the words up to the first stop: "二、 我们如何收集和使用个人信息"
-            label = re.split(r"[，。；：,;:！？!?]", ln.text, maxsplit=1)[0][:INLINE_LABEL].rstrip()
+            label = _LABEL_END.split(ln.text, maxsplit=1)[0][:INLINE_LABEL].rstrip()
         return _Node(num.key, label, num.number, num.hint, [ln.text], inline=True,
                      prefix_tail=num.hint[2:])
     if ln.kind == "label":
@@ -895,11 +905,12 @@ def split_clauses(text: str, title: str = "") -> list[Clause]:
         if not ln.kind:
             nodes[-1].body.append(ln.text)
             if ln.num is not None and not ln.bullet:
-                outline.item(ln.num.key)
+                outline.item(ln.num.key, ln.num.value[-1])
             prev_heading = False
             continue
         node = _heading_node(ln)
         node.style = _style(ln) if ln.kind == "U" else ""
+        node.value = ln.num.value[-1] if ln.num is not None and ln.kind in ("num", "inline") else 0
         outline.place(node, prev_heading)
         nodes.append(node)
         prev_heading = not node.inline
