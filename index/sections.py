@@ -66,7 +66,8 @@ _SCHEMES = [
     ("cn", re.compile(r"^([一二三四五六七八九十百]+)(?:\s*[、.．]|\s+(?=\S))\s*(.*)$"), ""),
     ("cnp", re.compile(r"^[（(]\s*([一二三四五六七八九十]+)\s*[)）]\s*(.*)$"), "p"),
     ("dot", re.compile(r"^(\d{1,2}(?:[.．]\d{1,2})+)(?![\d])[.．、]?\s*(.*)$"), ""),
-    ("ar", re.compile(r"^(\d{1,3})\s*[.．、](?![\d])\s*(.*)$"), ""),
+    ("ar、", re.compile(r"^(\d{1,3})\s*、\s*(.*)$"), ""),  # "1、" and "1." count different levels
+    ("ar", re.compile(r"^(\d{1,3})\s*[.．](?![\d])\s*(.*)$"), ""),
     ("arp", re.compile(r"^[（(]\s*(\d{1,3})\s*[)）]\s*(.*)$"), "q"),
     ("ar)", re.compile(r"^(\d{1,3})\s*[)）]\s*(.*)$"), "q"),
     ("lat", re.compile(r"^[（(]?([a-z])[)）]\s*(.*)$"), "l"),
@@ -75,7 +76,7 @@ _SCHEMES = [
 ]
 _INLINE_SCHEMES = {"dot", "art"}  # a numbered sentence of these starts a clause of its own
 # the items of a list of these start clauses of their own when their section is too long to quote
-_ITEM_SCHEMES = {"chap", "cn", "cnp", "ar", "arp", "ar)", "lat", "rom", "dot", "art"}
+_ITEM_SCHEMES = {"chap", "cn", "cnp", "ar", "ar、", "arp", "ar)", "lat", "rom", "dot", "art"}
 
 
 def cn_number(text: str) -> int | None:
@@ -387,7 +388,7 @@ def _toc_key(ln: _Line, text: str) -> str | None:
         return None
     # a short title already read as one needs no second look
     if not (ln.shape and not num and not ln.bold and text == plain and len(text) <= SHORT_HEADING) \
-            and not _title_shaped(text, LATIN_HEADING if len(text) > 50 else 50):
+            and not _title_shaped(text, LATIN_HEADING if len(text) > 50 else 50, commas=1 if num else 0):
         return None
     key = _NON_WORD.sub("", text).casefold()
     return key if len(key) >= 2 else None
@@ -417,11 +418,13 @@ def _mark_toc(lines: list[_Line]) -> None:
         for positions in lists:
             if positions:
                 k = bisect.bisect_right(positions, after)
+                while k < len(positions) and lines[positions[k]].aside:
+                    k += 1  # a line of another table of contents is no heading
                 if k < len(positions) and (best is None or positions[k] < best):
                     best = positions[k]
         return best
 
-    i = 0
+    runs, i = [], 0
     while i < len(lines):
         if keys[i] is None:
             i += 1
@@ -430,22 +433,25 @@ def _mark_toc(lines: list[_Line]) -> None:
         while j < len(lines) and keys[j] is not None:
             j += 1
         if j - i >= TOC_RUN:
-            found = [(k, t) for k in range(i, j) if (t := target(keys[k], k)) is not None]
-            chain = _increasing(found)
-            # the titles come back after the table, in order, with text between them
-            while chain and chain[0][1] <= chain[-1][0]:
-                chain.pop(0)
-            gaps = [b[1] - a[1] for a, b in zip(chain, chain[1:])]
-            if len(chain) >= TOC_RUN and len(chain) >= 0.6 * (chain[-1][0] - chain[0][0] + 1) \
-                    and sum(g >= 2 for g in gaps) >= 0.7 * len(gaps) \
-                    and sum(_stands_alone(lines, t) for _, t in chain) >= 0.7 * len(chain):
-                start, end = chain[0][0], chain[-1][0] + 1
-                if start > 0 and not lines[start - 1].aside and len(lines[start - 1].text.rstrip("：:")) <= 12 \
-                        and _title_shaped(lines[start - 1].text, 12):
-                    start -= 1  # the table's own label ("目录")
-                for ln in lines[start:end]:
-                    ln.aside = "toc"
+            runs.append((i, j))
         i = j
+    # from the last: a second table (a summary's list, then the full one) points past the first
+    for i, j in reversed(runs):
+        found = [(k, t) for k in range(i, j) if (t := target(keys[k], k)) is not None]
+        chain = _increasing(found)
+        # the titles come back after the table, in order, with text between them
+        while chain and chain[0][1] <= chain[-1][0]:
+            chain.pop(0)
+        gaps = [b[1] - a[1] for a, b in zip(chain, chain[1:])]
+        if len(chain) >= TOC_RUN and len(chain) >= 0.6 * (chain[-1][0] - chain[0][0] + 1) \
+                and sum(g >= 2 for g in gaps) >= 0.7 * len(gaps) \
+                and sum(_stands_alone(lines, t) for _, t in chain) >= 0.7 * len(chain):
+            start, end = chain[0][0], chain[-1][0] + 1
+            if start > 0 and not lines[start - 1].aside and len(lines[start - 1].text.rstrip("：:")) <= 12 \
+                    and _title_shaped(lines[start - 1].text, 12):
+                start -= 1  # the table's own label ("目录")
+            for ln in lines[start:end]:
+                ln.aside = "toc"
 
 
 def _stands_alone(lines: list[_Line], t: int) -> bool:
