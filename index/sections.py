@@ -174,6 +174,7 @@ class _Node:
     line: str = ""  # the heading's line as written, when its title is cleaner ("**Cookies** [top]")
     style: str = ""  # how an unnumbered heading is marked: a bullet, 【】, bold, or plain
     value: int = 0  # the last part of its number
+    next_value: int | None = None  # that of the next heading numbered in the same scheme
 
 
 # ---------------------------------------------------------------------------------------------
@@ -308,7 +309,10 @@ def _features(ln: _Line) -> None:
     elif ln.num and not ln.num.title:
         ln.shape = ln.num.scheme == "dot"  # "5.6" alone on its line: the number is the heading
     elif ln.num:
-        ln.shape = len(text) <= LATIN_HEADING and _title_shaped(ln.num.title, NUMBERED_HEADING, commas=1) \
+        title = ln.num.title
+        if ln.num.scheme in ("cn", "chap") and title.endswith(("；", ";")):
+            title = title[:-1]  # "五、我们如何保存您的个人信息；", as its table of contents wrote it
+        ln.shape = len(text) <= LATIN_HEADING and _title_shaped(title, NUMBERED_HEADING, commas=1) \
             and (len(text) <= NUMBERED_HEADING or _is_latin(text))
     else:
         ln.shape = not ln.kv and _is_short_title(text)
@@ -735,8 +739,29 @@ class _Outline:
         self.under_unnumbered: set[tuple] = set()  # schemes seen right under an unnumbered heading
 
     def item(self, key: tuple, value: int) -> None:
-        """A list item of a scheme: not a heading, but it shows where that scheme stands."""
-        self.seen_under[key] = (self.stack[-1], value)
+        """A list item of a scheme: not a heading, but it shows where that scheme stands: next
+        to the scheme's last item if it continues its count, else under the deepest heading."""
+        parent, last = self.seen_under.get(key, (None, 0))
+        if not (parent is not None and value == last + 1 and any(n is parent for n in self.stack)):
+            parent = self.stack[-1]
+            for n in reversed(self.stack[1:]):
+                if n.level == key:
+                    if n.value + 1 == value:
+                        parent = n.parent
+                    break
+        self.seen_under[key] = (parent, value)
+
+    def _continues(self, node: _Node, key: tuple) -> bool:
+        parent, last = self.seen_under.get(key, (None, 0))
+        return parent is not None and node.value == last + 1 and any(n is parent for n in self.stack)
+
+    def _restarts_deeper(self, node: _Node, key: tuple) -> bool:
+        """A number 1 of a scheme open further up, with numbered headings opened since: a new
+        list under the deepest one ("1." under "（一）", below a summary's "5."), not a sibling."""
+        if node.value != 1:
+            return False
+        k = max(i for i, n in enumerate(self.stack) if n.level == key)
+        return any(n.level[0] not in ("U", "label") for n in self.stack[k + 1:])
 
     def _pop_while(self, cond) -> None:
         while len(self.stack) > 1 and cond(self.stack[-1].level):
@@ -748,16 +773,28 @@ class _Outline:
         if key[0] == "md":
             self._pop_while(lambda k: k[0] != "md" or k[1] >= key[1])
         elif key == UNNUMBERED:
-            # numbering that lives under unnumbered headings ("• 前言" … "1. …") ends at the next one
-            self._pop_while(lambda k: k == LABEL or k in self.under_unnumbered)
+            # numbering that lives under unnumbered headings ("• 前言" … "1. …") ends at the next
+            # one, unless it goes on counting after it (then this heading is inside an item)
+            self._pop_while(lambda k: k == LABEL)
+            while len(self.stack) > 1 and self.stack[-1].level in self.under_unnumbered \
+                    and self.stack[-1].next_value != self.stack[-1].value + 1:
+                self.stack.pop()
             if not (after_heading and self.stack[-1].level == UNNUMBERED):
                 self._pop_while(lambda k: k == UNNUMBERED)
         elif key == LABEL:
             self._pop_while(lambda k: k == LABEL)
-        elif key in levels:
+        elif self._continues(node, key):
+            # the scheme's last item (a heading or a list item) stood under a heading still
+            # open: this one is its sibling
+            parent = self.seen_under[key][0]
+            while self.stack[-1] is not parent:
+                self.stack.pop()
+        elif key in levels and not self._restarts_deeper(node, key):
             while self.stack[-1].level != key:
                 self.stack.pop()
             self.stack.pop()
+        elif key in levels:
+            self._pop_while(lambda k: k == LABEL)  # a new list under the deepest heading
         else:
             if key[0] == "dot":
                 deeper = [k for k in levels if k[0] == "dot" and k[1] >= key[1]]
@@ -765,22 +802,15 @@ class _Outline:
                     while self.stack[-1].level != deeper[0]:
                         self.stack.pop()
                     self.stack.pop()
-            parent, last = self.seen_under.get(key, (None, 0))
-            if parent is not None and node.value == last + 1 and any(n is parent for n in self.stack):
-                # the scheme's earlier items stood under `parent`: this one is their sibling
-                while self.stack[-1] is not parent:
-                    self.stack.pop()
-            else:
-                self._pop_while(lambda k: k == LABEL)
-                top = self.stack[-1]
-                # An unnumbered heading is the parent of numbering that starts again under
-                # several headings of its style (bullet, 【】, bold, plain), or when headings of
-                # its style outnumber that numbering's: "• 前言 … • 我们如何收集 … （一）…（四）…
-                # • APP权限 … 1. …". Otherwise it is a preamble, a sibling: "概要" before "1. …"
-                # … "9. …".
-                if top.level == UNNUMBERED and self.restarts[(top.style, key)] < 2 \
-                        and self.styles[top.style] <= self.schemes[key]:
-                    self._pop_while(lambda k: k == UNNUMBERED)
+            self._pop_while(lambda k: k == LABEL)
+            top = self.stack[-1]
+            # An unnumbered heading is the parent of numbering that starts again under several
+            # headings of its style (bullet, 【】, bold, plain), or when headings of its style
+            # outnumber that numbering's: "• 前言 … • 我们如何收集 … （一）…（四）… • APP权限 …
+            # 1. …". Otherwise it is a preamble, a sibling: "概要" before "1. …" … "9. …".
+            if top.level == UNNUMBERED and self.restarts[(top.style, key)] < 2 \
+                    and self.styles[top.style] <= self.schemes[key]:
+                self._pop_while(lambda k: k == UNNUMBERED)
         node.parent = self.stack[-1]
         self.seen_under[key] = (node.parent, node.value)
         if node.parent.level == UNNUMBERED and key not in (UNNUMBERED, LABEL) and key[0] != "md":
@@ -841,7 +871,9 @@ def _heading_node(ln: _Line) -> _Node:
         number = m.group(1) if m else None
         return _Node(("md", ln.md_level), ln.text, number, f"s-{number}" if number else "")
     if ln.kind == "num":
-        return _Node(num.key, ln.text, num.number, num.hint, prefix_tail=num.hint[2:])
+        title = ln.text.rstrip("；;")  # the line as written, its title without a list's stop
+        return _Node(num.key, title, num.number, num.hint, prefix_tail=num.hint[2:],
+                     line=ln.text if title != ln.text else "")
     if ln.kind == "inline":
         if num.scheme == "dot":
             label = num.number
@@ -898,9 +930,15 @@ def split_clauses(text: str, title: str = "") -> list[Clause]:
         elif ln.kind:
             last_style = None
     outline = _Outline(root, styles, schemes, restarts)
+    next_values: dict[int, int | None] = {}  # line → value of the next heading of its scheme
+    upcoming: dict[tuple, int] = {}
+    for k in range(len(lines) - 1, -1, -1):
+        if lines[k].kind in ("num", "inline"):
+            next_values[k] = upcoming.get(lines[k].num.key)
+            upcoming[lines[k].num.key] = lines[k].num.value[-1]
     nodes = [root]
     prev_heading = False
-    for ln in lines:
+    for at, ln in enumerate(lines):
         if ln.aside:
             current = nodes[-1]
             if current.asides and current.asides[-1][0] == ln.aside:
@@ -917,6 +955,7 @@ def split_clauses(text: str, title: str = "") -> list[Clause]:
         node = _heading_node(ln)
         node.style = _style(ln) if ln.kind == "U" else ""
         node.value = ln.num.value[-1] if ln.num is not None and ln.kind in ("num", "inline") else 0
+        node.next_value = next_values.get(at)
         outline.place(node, prev_heading)
         nodes.append(node)
         prev_heading = not node.inline
