@@ -443,7 +443,10 @@ def _mark_toc(lines: list[_Line]) -> None:
     for i, j in reversed(runs):
         found = [(k, t) for k in range(i, j) if (t := target(keys[k], k)) is not None]
         chain = _increasing(found)
-        # the titles come back after the table, in order, with text between them
+        # the table ends before the first heading it names (a body may start right below it) …
+        first_target = min((t for _, t in chain), default=j)
+        chain = [(k, t) for k, t in chain if k < first_target]
+        # … and its titles come back after it, in order, with text between them
         while chain and chain[0][1] <= chain[-1][0]:
             chain.pop(0)
         gaps = [b[1] - a[1] for a, b in zip(chain, chain[1:])]
