@@ -193,8 +193,8 @@ def _is_latin(text: str) -> bool:
     """Mostly Latin letters (an English line), not Chinese characters."""
     if text.isascii():
         return _ASCII_LETTER.search(text) is not None
-    cjk = len(_CJK.findall(text))
-    return len(_ASCII_LETTER.findall(text)) > 2 * cjk
+    latin = len(_ASCII_LETTER.findall(text))
+    return latin > 0 and latin > 2 * len(_CJK.findall(text))
 
 
 def _title_shaped(text: str, limit: int, commas: int = 0) -> bool:
@@ -249,7 +249,7 @@ def _read_lines(text: str) -> list[_Line]:
         if not s:
             gap += 1
             continue
-        m = _MD_HEADING.match(s)
+        m = _MD_HEADING.match(s) if s[0] == "#" else None
         if m:
             lines.append(_Line(m.group(2).strip(), gap, len(m.group(1))))
         else:
@@ -286,8 +286,11 @@ def _merge_markers(lines: list[_Line]) -> list[_Line]:
 def _is_short_title(text: str) -> bool:
     if text.endswith(("：", ":")) and len(text) > COLON_HEADING:
         return False  # "…如下：" opens a list; "特别提示：" is a heading
-    return (_title_shaped(text, SHORT_HEADING) and not _BARE_MARKER.match(text.split(" ")[0])
-            and not _DOTTED_ALONE.match(text))
+    if not _title_shaped(text, SHORT_HEADING):
+        return False
+    first = text.split(" ", 1)[0]
+    return not (len(first) <= 4 and _BARE_MARKER.match(first)) \
+        and not (text[0].isdigit() and _DOTTED_ALONE.match(text))
 
 
 _BULLET_START = frozenset("·•●▪◆◇■□○◎★☆►▶▸➢➤✓√-*+Ø")
