@@ -203,7 +203,8 @@ def _title_shaped(text: str, limit: int, commas: int = 0) -> bool:
     text = text.strip()
     if not text or len(text) > LATIN_HEADING:  # every limit is at most LATIN_HEADING
         return False
-    latin = _is_latin(text) if len(text) > limit or text.isascii() or not _CJK.match(text) else False
+    latin = len(text) > limit or text.isascii() or not _CJK.match(text)
+    latin = latin and _is_latin(text)
     body = text[:-1] if text[-1] in "：:？?" else text
     if latin:
         body = text[:-1] if text[-1] == "?" else text  # "…to:" opens a list
@@ -395,7 +396,8 @@ def _toc_key(ln: _Line, text: str) -> str | None:
         return None
     # a short title already read as one needs no second look
     if not (ln.shape and not num and not ln.bold and text == plain and len(text) <= SHORT_HEADING) \
-            and not _title_shaped(text, LATIN_HEADING if len(text) > 50 else 50, commas=1 if num else 0):
+            and not _title_shaped(text, LATIN_HEADING if len(text) > 50 else 50,
+                                  commas=1 if num else 0):
         return None
     key = _NON_WORD.sub("", text).casefold()
     return key if len(key) >= 2 else None
@@ -457,8 +459,9 @@ def _mark_toc(lines: list[_Line]) -> None:
                 and sum(g >= 2 for g in gaps) >= 0.7 * len(gaps) \
                 and sum(_stands_alone(lines, t) for _, t in chain) >= 0.7 * len(chain):
             start, end = chain[0][0], chain[-1][0] + 1
-            if start > 0 and not lines[start - 1].aside and len(lines[start - 1].text.rstrip("：:")) <= 12 \
-                    and _title_shaped(lines[start - 1].text, 12):
+            label = lines[start - 1] if start > 0 else None
+            if label is not None and not label.aside and len(label.text.rstrip("：:")) <= 12 \
+                    and _title_shaped(label.text, 12):
                 start -= 1  # the table's own label ("目录")
             for ln in lines[start:end]:
                 ln.aside = "toc"
@@ -516,12 +519,14 @@ def _classify(lines: list[_Line], explicit: bool, title: str) -> None:
     short_list = [False] * n
     i = 0
     while i < n:
-        key = lines[i].num.key if lines[i].num is not None and not lines[i].bullet and not lines[i].aside else None
+        ln = lines[i]
+        key = ln.num.key if ln.num is not None and not ln.bullet and not ln.aside else None
         j = i + 1
         while key is not None and j < n and not lines[j].aside and not lines[j].bullet \
                 and lines[j].num is not None and lines[j].num.key == key:
             j += 1
-        if key is not None and j - i >= 2 and sum(len(ln.text) for ln in lines[i:j]) < LIST_ITEM * (j - i):
+        if key is not None and j - i >= 2 \
+                and sum(len(ln.text) for ln in lines[i:j]) < LIST_ITEM * (j - i):
             short_list[i:j] = [True] * (j - i)
         i = j
 
@@ -547,7 +552,8 @@ def _classify(lines: list[_Line], explicit: bool, title: str) -> None:
                 ln.kind = "num"
                 list_open = False
                 continue
-            if not ln.shape and num.scheme in _INLINE_SCHEMES and not (short_list[i] and num.scheme == "dot"):
+            if not ln.shape and num.scheme in _INLINE_SCHEMES \
+                    and not (short_list[i] and num.scheme == "dot"):
                 ln.kind = "inline"
                 list_open = False
                 continue
@@ -579,8 +585,8 @@ def _split_lists(lines: list[_Line]) -> None:
         for end in range(len(lines) + 1):
             if end < len(lines) and not lines[end].kind:
                 continue
-            body = [k for k in range(start + 1 if start < len(lines) and lines[start].kind else start, end)
-                    if not lines[k].aside]
+            first = start + 1 if start < len(lines) and lines[start].kind else start
+            body = [k for k in range(first, end) if not lines[k].aside]
             if sum(len(lines[k].text) for k in body) > MAX_CHARS:
                 items = [k for k in body if lines[k].num is not None and not lines[k].bullet
                          and lines[k].num.scheme in _ITEM_SCHEMES]
@@ -602,8 +608,9 @@ def _heads_paragraph(ln: _Line, nxt: _Line | None) -> bool:
     """A heading stands above text: a paragraph, key：value lines, or a list it introduces."""
     if nxt is None:
         return False
-    return nxt.long or nxt.kv or (not nxt.shape and nxt.num is not None) or \
-        (nxt.bullet and not ln.bullet) or (nxt.text.endswith(("：", ":")) and len(nxt.text) > len(ln.text))
+    return nxt.long or nxt.kv or (not nxt.shape and nxt.num is not None) \
+        or (nxt.bullet and not ln.bullet) \
+        or (nxt.text.endswith(("：", ":")) and len(nxt.text) > len(ln.text))
 
 
 def _unnumbered_heading(lines: list[_Line], i: int, nb, list_open: bool, table) -> bool:
@@ -614,7 +621,8 @@ def _unnumbered_heading(lines: list[_Line], i: int, nb, list_open: bool, table) 
     if ln.bold:
         return True
     prev, nxt = nb(i - 1), nb(i + 1)
-    if ln.text.endswith(("：", ":")) and not (nxt is not None and (nxt.kv or (nxt.long and not nxt.bullet))):
+    if ln.text.endswith(("：", ":")) \
+            and not (nxt is not None and (nxt.kv or (nxt.long and not nxt.bullet))):
         return False  # "其中要点如下：" above its list is a sentence, not a heading
     if ln.bullet and ((prev is not None and (prev.bullet or not (prev.long or prev.kv)))
                       or (nxt is not None and nxt.bullet)):
@@ -738,7 +746,7 @@ class _Outline:
 
     def __init__(self, root: _Node, styles: Counter, schemes: Counter, restarts: Counter):
         self.stack: list[_Node] = [root]
-        self.restarts = restarts  # (style, scheme): numbering starting at 1 right under such a heading
+        self.restarts = restarts  # (style, scheme): numbering starting at 1 right below one
         self.styles = styles  # how many unnumbered headings of each style the text has
         self.schemes = schemes  # how many numbered headings of each scheme
         self.seen_under: dict[tuple, tuple[_Node, int]] = {}  # where each scheme's last item stood
@@ -759,7 +767,8 @@ class _Outline:
 
     def _continues(self, node: _Node, key: tuple) -> bool:
         parent, last = self.seen_under.get(key, (None, 0))
-        return parent is not None and node.value == last + 1 and any(n is parent for n in self.stack)
+        return parent is not None and node.value == last + 1 \
+            and any(n is parent for n in self.stack)
 
     def _restarts_deeper(self, node: _Node, key: tuple) -> bool:
         """A number 1 of a scheme open further up, with numbered headings opened since: a new
@@ -1006,14 +1015,15 @@ def _clauses(nodes: list[_Node], title: str) -> list[Clause]:
             full = "\n".join(own + node.body)
             for k, part in enumerate(_split_long(full, SPLIT_AT)):
                 part_anchor = anchor if k == 0 else unique(f"{anchor}-{k + 1}")
-                clauses.append(Clause(part_anchor, _section_id(node, anchor) + (f"#{k + 1}" if k else ""),
-                                      path, part, (bool(own) or node.inline) and k == 0))
+                section = _section_id(node, anchor) + (f"#{k + 1}" if k else "")
+                clauses.append(Clause(part_anchor, section, path, part,
+                                      (bool(own) or node.inline) and k == 0))
         for kind, texts in node.asides:
             base = unique(f"s-{kind}")
             for k, part in enumerate(_split_long("\n".join(texts), SPLIT_AT)):
                 part_anchor = base if k == 0 else unique(f"{base}-{k + 1}")
-                clauses.append(Clause(part_anchor, part_anchor.removeprefix("s-"), path or ((title,) if title else ()),
-                                      part, False, False))
+                clauses.append(Clause(part_anchor, part_anchor.removeprefix("s-"),
+                                      path or ((title,) if title else ()), part, False, False))
     return clauses
 
 
