@@ -11,20 +11,24 @@ stable anchor. The reading works on the shape of lines, never on their wording:
    out, further down). They stay on the page as clauses that are never quoted.
 3. Headings are told from list items and table cells by their neighbours: a numbered line is a
    list item when a line of the same numbering stands right before or after it; an unnumbered
-   heading stands above a paragraph (or a heading that does), not inside a run of short lines
-   or a list a colon opens. A numbered sentence ("1.1 当您注册时，…", "第三条 本政策…") starts
-   a clause of its own.
-4. Levels come from the order the numbering schemes nest in (the first scheme seen is the
-   outermost; a scheme already open closes what is under it), Markdown levels, and position:
-   an unnumbered heading sits under the open numbered one; one right below another nests.
+   heading stands above a paragraph (or a heading that does), not inside a run of short lines,
+   a table flattened one cell per line (rows that repeat), or a list a colon opens. A numbered
+   sentence ("1.1 当您注册时，…", "第三条 本政策…") starts a clause of its own, and so does each
+   item of a section's outermost list when the section is too long to quote whole.
+4. Levels come from how numbering schemes nest (a scheme already open closes what is under
+   it; a number goes on counting where its scheme's last item stood; a 1 under newer headings
+   starts a list there), Markdown levels, and position: an unnumbered heading sits under the
+   open numbered one, one right below another nests, and one parents the numbering that starts
+   again under each heading of its kind ("• 前言 … • 我们如何收集 … （一）…").
 
 List blocks, bare list markers ("1)" on a line of its own), table rows and `key：value` lines
 stay inside the clause they belong to. Clauses longer than MAX_CHARS are split at line, then
-sentence, boundaries. Everything is linear in the number of lines.
+sentence, boundaries. Work is linear in the number of lines (a few bounded look-arounds).
 """
 from __future__ import annotations
 
 import bisect
+import functools
 import hashlib
 import math
 import re
@@ -42,7 +46,7 @@ INLINE_LABEL = 30  # a numbered paragraph's heading: its number and first words,
 COLON_HEADING = 10  # an unnumbered heading ending in a colon is at most this long
 PARAGRAPH = 30  # a line at least this long reads as a paragraph
 TOC_RUN = 3  # a table of contents lists at least this many headings
-EXPLICIT_EVERY = 2500  # Markdown headings at least one per this many characters: they are all
+EXPLICIT_EVERY = 2500  # Markdown headings this dense are all the headings (a curated file)
 DUP_LINES, DUP_SHARE = 15, 0.15  # a second copy: at least this many lines and share of the text
 
 _CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5,
@@ -132,10 +136,10 @@ class _Num:
     value: tuple[int, ...]  # (3,), (1, 2)
     title: str  # the text after the number
     prefix: str  # anchor prefix of the scheme
+    key: tuple = ()  # the scheme as a level: ("cn",), ("dot", 2) for "1.2"
 
-    @property
-    def key(self) -> tuple:
-        return (self.scheme, len(self.value)) if self.scheme == "dot" else (self.scheme,)
+    def __post_init__(self):
+        self.key = (self.scheme, len(self.value)) if self.scheme == "dot" else (self.scheme,)
 
     @property
     def hint(self) -> str:
@@ -167,7 +171,7 @@ class _Node:
     anchor_hint: str
     body: list[str] = field(default_factory=list)
     inline: bool = False  # the title is the start of the first body line, not a line of its own
-    prefix_tail: str = ""  # what qualifies the anchor under its parent when the hint is taken
+    prefix_tail: str = ""  # its anchor's tail under its parent ("p1" in "s-3-p1")
     parent: _Node | None = None
     path: tuple[str, ...] = ()
     asides: list[tuple[str, list[str]]] = field(default_factory=list)
@@ -298,6 +302,20 @@ _BULLET_START = frozenset("·•●▪◆◇■□○◎★☆►▶▸➢➤✓
 
 
 def _features(ln: _Line) -> None:
+    """Set the line's features. They depend on its text alone, and policies share many lines
+    (boilerplate, lists of exceptions), so they are computed once per distinct line."""
+    ln.bullet, ln.num, ln.kv, ln.shape, ln.long, ln.toc = \
+        _facts(ln.text, ln.bold, ln.cells, ln.md_level > 0)
+
+
+@functools.lru_cache(maxsize=1 << 15)
+def _facts(text: str, bold: bool, cells: int, md: bool) -> tuple:
+    ln = _Line(text, 0, int(md), cells, bold)
+    _read_features(ln)
+    return ln.bullet, ln.num, ln.kv, ln.shape, ln.long, ln.toc
+
+
+def _read_features(ln: _Line) -> None:
     text = ln.text
     m = _BULLET.match(text) if text[0] in _BULLET_START else None
     if m and len(text) > m.end():
@@ -559,14 +577,15 @@ def _classify(lines: list[_Line], explicit: bool, title: str) -> None:
                 continue
         if ln.long and not ln.kv:
             list_open = False
+        colon = ln.text[-1] in "：:"
         if explicit and not ln.bold:
-            if _label(lines, i) and prev is not None:
+            if colon and prev is not None and _label(lines, i):
                 ln.kind = "label"
             continue
-        if _unnumbered_heading(lines, i, nb, list_open, table):
+        if ln.shape and _unnumbered_heading(lines, i, nb, list_open, table):
             ln.kind = "U"
             list_open = False
-        elif _label(lines, i) and prev is not None:
+        elif colon and prev is not None and _label(lines, i):
             ln.kind = "label"
 
 
