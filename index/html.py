@@ -4,7 +4,8 @@ Every piece of text of the page body is kept, in order: a block element (paragra
 `<div>`, …) starts a line, inline elements and bare text stay in the line they are in, `<br>`
 breaks it. Headings `<h1>`–`<h6>` become Markdown headings, a paragraph whose text is all bold
 becomes a `**bold**` line (a heading for the sectioner), and a table row becomes one line with
-its cells separated by tabs (a row is never cut, a cell never read as a heading). Scripts,
+its cells separated by tabs (a row is never cut, a cell never read as a heading), unless its
+cells hold paragraphs or headings (a table used to lay out the page). Scripts,
 styles, forms and the page's `<nav>`, `<header>` and `<footer>` are dropped.
 """
 from __future__ import annotations
@@ -17,9 +18,11 @@ _SKIP = {"script", "style", "noscript", "nav", "header", "footer", "svg", "templ
 _BLOCK = {"address", "article", "aside", "blockquote", "center", "dd", "details", "dialog", "div",
           "dl", "dt", "fieldset", "figcaption", "figure", "hr", "li", "main", "ol", "p", "pre",
           "section", "summary", "ul", "table", "thead", "tbody", "tfoot", "caption", "body",
-          "h1", "h2", "h3", "h4", "h5", "h6", "tr", "html", "menu", "hgroup"}
+          "h1", "h2", "h3", "h4", "h5", "h6", "tr", "td", "th", "html", "menu", "hgroup"}
 _BOLD = {"b", "strong"}
 _HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
+# a row holding these is page layout (a whole policy in a table cell), read as blocks
+_LAYOUT = "p, div, h1, h2, h3, h4, h5, h6, ul, ol, li, table, blockquote, dl"
 BOLD_LINE = 120  # a bold paragraph longer than this is emphasis, not a heading
 
 
@@ -86,7 +89,7 @@ def html_to_text(html: str) -> str:
         if tag == "br":
             out.flush()
             continue
-        if tag == "tr":
+        if tag == "tr" and not node.css_first(_LAYOUT):
             out.flush()
             cells = [_cell_text(c) for c in node.iter() if c.tag in ("td", "th")]
             cells = [c for c in cells if c]

@@ -351,6 +351,16 @@ def test_html_keeps_text_beside_blocks_and_rows_whole(tmp_path):
     assert "Write to privacy@acme.example" in paths["Contact"].text
 
 
+def test_html_table_used_for_layout_is_read_as_blocks():
+    page = ("<table><tr><td class=nav>Home</td><td><h2>Data we collect</h2>"
+            "<p>We collect your name and email address.</p><h2>Deleting your account</h2>"
+            "<p>Write to us and we delete your account within 30 days.</p></td></tr></table>")
+    clauses = split_clauses(html_to_text(page), "")
+    paths = {c.path[-1]: c.text for c in clauses if c.answerable}
+    assert "within 30 days" in paths["Deleting your account"]
+    assert "name and email" in paths["Data we collect"]
+
+
 @pytest.mark.parametrize("name", ["github.html", "zoom.html"])
 def test_html_policies_keep_every_paragraph(name):
     from selectolax.lexbor import LexborHTMLParser
