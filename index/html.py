@@ -1,7 +1,59 @@
-"""Read an HTML policy page as lines of text, with its headings marked as Markdown headings."""
+"""Read an HTML policy page as lines of text, with its headings marked as Markdown headings.
+
+Every piece of text of the page body is kept, in order: a block element (paragraph, list item,
+`<div>`, …) starts a line, inline elements and bare text stay in the line they are in, `<br>`
+breaks it. Headings `<h1>`–`<h6>` become Markdown headings, a paragraph whose text is all bold
+becomes a `**bold**` line (a heading for the sectioner), and a table row becomes one line with
+its cells separated by tabs (a row is never cut, a cell never read as a heading), unless its
+cells hold paragraphs or headings (a table used to lay out the page). Scripts,
+styles, forms and the page's `<nav>`, `<header>` and `<footer>` are dropped.
+"""
 from __future__ import annotations
 
 import re
+
+_SKIP = {"script", "style", "noscript", "nav", "header", "footer", "svg", "template", "head",
+         "iframe", "object", "select", "option", "textarea", "button", "input", "title", "meta",
+         "link", "form"}
+_BLOCK = {"address", "article", "aside", "blockquote", "center", "dd", "details", "dialog", "div",
+          "dl", "dt", "fieldset", "figcaption", "figure", "hr", "li", "main", "ol", "p", "pre",
+          "section", "summary", "ul", "table", "thead", "tbody", "tfoot", "caption", "body",
+          "h1", "h2", "h3", "h4", "h5", "h6", "tr", "td", "th", "html", "menu", "hgroup"}
+_BOLD = {"b", "strong"}
+_HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
+# a row holding these is page layout (a whole policy in a table cell), read as blocks
+_LAYOUT = "p, div, h1, h2, h3, h4, h5, h6, ul, ol, li, table, blockquote, dl"
+BOLD_LINE = 120  # a bold paragraph longer than this is emphasis, not a heading
+
+
+def _clean(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+class _Lines:
+    """Lines being written: the current line is a list of (text, bold) pieces."""
+
+    def __init__(self):
+        self.lines: list[str] = []
+        self.pieces: list[tuple[str, bool]] = []
+
+    def add(self, text: str, bold: bool) -> None:
+        self.pieces.append((text, bold))
+
+    def flush(self, prefix: str = "", bold_heading: bool = False) -> None:
+        text = _clean("".join(t for t, _ in self.pieces))
+        if text:
+            if prefix:
+                text = f"{prefix} {text}"
+            elif bold_heading and len(text) <= BOLD_LINE and not text.startswith("**") \
+                    and all(b for t, b in self.pieces if t.strip()):
+                text = f"**{text}**"
+            self.lines.append(text)
+        self.pieces = []
+
+
+def _cell_text(node) -> str:
+    return _clean(node.text(separator=" ", deep=True))
 
 
 def html_to_text(html: str) -> str:
@@ -9,23 +61,48 @@ def html_to_text(html: str) -> str:
     from selectolax.lexbor import LexborHTMLParser as HTMLParser
 
     tree = HTMLParser(html)
-    for tag in ("script", "style", "noscript", "nav", "header", "footer", "svg"):
-        for node in tree.css(tag):
-            node.decompose()
-    body = tree.body or tree.root
-    if body is None:
+    root = tree.body or tree.root
+    if root is None:
         return ""
-    lines: list[str] = []
-    blocks = "h1,h2,h3,h4,h5,h6,p,li,td,th,dt,dd,pre,blockquote,div"
-    for node in body.css(blocks):
-        if node.tag == "div" and node.css_first("p,li,div,h1,h2,h3,h4,h5,h6,table,ul,ol"):
-            continue  # a wrapper: its children carry the text
-        text = re.sub(r"\s+", " ", node.text(separator=" ", deep=True)).strip()
-        if not text:
+    out = _Lines()
+    # An explicit stack instead of recursion: pages nest deeply. Entries are (node, bold) to
+    # visit, or ("end", tag) to close a block.
+    stack: list = [(root, False)]
+    while stack:
+        item = stack.pop()
+        if item[0] == "end":
+            tag = item[1]
+            if tag in _HEADINGS:
+                out.flush("#" * int(tag[1]))
+            else:
+                out.flush(bold_heading=tag in ("p", "div", "center"))
             continue
-        if node.tag in ("h1", "h2", "h3", "h4", "h5", "h6"):
-            text = "#" * int(node.tag[1]) + " " + text
-        lines.append(text)
-    return "\n\n".join(lines)
-
-
+        node, bold = item
+        tag = node.tag
+        if tag == "-text":
+            text = node.text_content or ""
+            if text:
+                out.add(text, bold)
+            continue
+        if tag is None or tag.startswith("-") or tag in _SKIP:
+            continue  # comments, doctype, dropped elements
+        if tag == "br":
+            out.flush()
+            continue
+        if tag == "tr" and not node.css_first(_LAYOUT):
+            out.flush()
+            cells = [_cell_text(c) for c in node.iter() if c.tag in ("td", "th")]
+            cells = [c for c in cells if c]
+            if cells:
+                out.lines.append("\t".join(cells))
+            continue
+        block = tag in _BLOCK
+        if block:
+            out.flush()
+            stack.append(("end", tag))
+        children = list(node.iter(include_text=True))
+        inner_bold = bold or tag in _BOLD
+        for child in reversed(children):
+            stack.append((child, inner_bold))
+    out.flush()
+    return "\n\n".join(out.lines)
