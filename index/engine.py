@@ -258,19 +258,21 @@ class PolicyIndex:
         hits = kernel.key_hits(ind_w, ptr_w, ind_g, ptr_g,
                                *(np.array(x, dtype=np.int64) for x in (word, glo, ghi, gids)),
                                rows)
-        matched = np.zeros(len(rows))
-        at = 0
-        for ks in keys:
-            idf = self.words.term_idf(ks[0]) or top_idf
-            total += idf
-            part = hits[at:at + len(ks)]
-            said = (part == 1).any(axis=0)
-            for i, j in np.argwhere((part == 2) & ~said):
-                if not said[j]:
-                    said[j] = ks[i] in self._texts[rows[j]]
-            at += len(ks)
-            matched += idf * said
-        return matched / total if total else np.zeros(len(rows))
+        if not keys or not len(rows):
+            return np.zeros(len(rows))
+        starts = np.cumsum([0] + [len(ks) for ks in keys[:-1]])
+        flat = [k for ks in keys for k in ks]
+        # said by a word of the clause (1), per concept at once; then the few clauses that only
+        # may hold an alternative inside a longer word (2) are read
+        said = np.logical_or.reduceat(hits == 1, starts, axis=0)
+        maybe = (hits == 2) & ~np.repeat(said, [len(ks) for ks in keys], axis=0)
+        group = np.repeat(np.arange(len(keys)), [len(ks) for ks in keys])
+        for i, j in zip(*np.nonzero(maybe)):
+            if not said[group[i], j] and flat[i] in self._texts[rows[j]]:
+                said[group[i], j] = True
+        idf = np.array([self.words.term_idf(ks[0]) or top_idf for ks in keys])
+        total += float(idf.sum())
+        return (idf @ said) / total if total else np.zeros(len(rows))
 
     def _key_ids(self, key: str) -> tuple[int, list[int] | None]:
         """A key word's id in the words field (−1: none) and the ids of its bigrams in the

@@ -79,15 +79,19 @@ _SUBJECT_AFTER = re.compile(r"^\W*(?:的|'s|’s|\s+account|\s+app\b|\s+privacy|
                             r"有没有|怎么|怎样|如何|为什么|为啥|可以|收集|获取|读取|会不会|是不是)", re.I)
 
 
+@lru_cache(maxsize=4096)
+def _word_pattern(name: str, flags: int = 0) -> re.Pattern:
+    return re.compile(r"(?<![A-Za-z0-9])" + re.escape(name) + r"(?![A-Za-z0-9])", flags)
+
+
 def _as_written(name: str, question: str) -> bool:
     """Whether a Latin name marked "!" (Signal, LINE) is used as a name: written with its
     capitals as a whole word, followed by app/应用/账号 …, or inside a Chinese question."""
     text = unicodedata.normalize("NFKC", question)
-    pattern = r"(?<![A-Za-z0-9])" + re.escape(name) + r"(?![A-Za-z0-9])"
-    if re.search(pattern, text) or len(_CJK.findall(text)) >= len(re.findall(r"[A-Za-z]", text)):
+    if _word_pattern(name).search(text) or len(_CJK.findall(text)) >= len(re.findall(r"[A-Za-z]", text)):
         return True  # in a Chinese question an English word is a name ("keep怎么注销")
     return any(_AS_PRODUCT.match(text, m.end())
-               for m in re.finditer(pattern, text, re.I))
+               for m in _word_pattern(name, re.I).finditer(text))
 
 
 def _subject(text: str, start: int, end: int) -> bool:
@@ -128,9 +132,18 @@ OPENING = 300  # characters at the start of a policy, where it names itself
 MIN_MENTIONS = 5
 
 
+def _occurrences(text: str, name: str) -> list[int]:
+    """Start of each occurrence of name in text, not overlapping."""
+    out, i = [], text.find(name)
+    while i >= 0:
+        out.append(i)
+        i = text.find(name, i + len(name))
+    return out
+
+
 def _mentions(text: str, key: str) -> list[int]:
     """Start of each whole-word occurrence of a normalized name in normalized text."""
-    return [m.start() for m in re.finditer(re.escape(key), text) if _whole(text, *m.span())]
+    return [i for i in _occurrences(text, key) if _whole(text, i, i + len(key))]
 
 
 def _own_line(policy, text: str, lines: list[tuple[KnownProduct, list[str]]]) -> int | None:
@@ -246,8 +259,8 @@ class Names:
             hit = False
             for attr in ("rest", "plain"):
                 text = getattr(found, attr)
-                spans = [m.span() for m in re.finditer(re.escape(name), text)
-                         if _whole(text, *m.span())]
+                spans = [(i, i + len(name)) for i in _occurrences(text, name)
+                         if _whole(text, i, i + len(name))]
                 if risky and not name.isascii():
                     # An ordinary word too (得到, 头条): a name only where the question is about
                     # it or calls it an app, and no word runs across it; judged on the

@@ -66,6 +66,13 @@ class Vocabulary:
             t for trigger, targets in self.zh_rules for t in (trigger, *targets)) | frozenset(
             p for ps in self.en_siblings.values() for p in ps)
         self._expansions: dict[str, list[str]] = {}
+        # privacy words by their first character or stem: a question is checked against few
+        self._privacy_by_first: dict[str, list[tuple[str, str]]] = defaultdict(list)
+        for w, v in self.privacy_zh.items():
+            self._privacy_by_first[w[0]].append((w, v))
+        self._privacy_by_stem: dict[str, list[tuple[tuple[str, ...], str]]] = defaultdict(list)
+        for key, v in self.privacy_en.items():
+            self._privacy_by_stem[key[0]].append((key, v))
 
     @classmethod
     def load(cls) -> "Vocabulary":
@@ -130,10 +137,12 @@ class Vocabulary:
         for text in texts:
             if _AGE.search(text):
                 return "strong"
-            found.update(v for w, v in self.privacy_zh.items() if w in text)
+            for ch in set(text):
+                found.update(v for w, v in self._privacy_by_first.get(ch, ()) if w in text)
             stems = stem_words(text)
-            found.update(v for key, v in self.privacy_en.items()
-                         if any(tuple(stems[i:i + len(key)]) == key for i in range(len(stems))))
+            for i, st in enumerate(stems):
+                found.update(v for key, v in self._privacy_by_stem.get(st, ())
+                             if tuple(stems[i:i + len(key)]) == key)
             if "strong" in found:
                 return "strong"
         return "weak" if found else None
