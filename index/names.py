@@ -26,7 +26,7 @@ _TOOL_BEFORE = re.compile(r"(?:用|使用|通过|经由|绑定|关联|授权|第
                           r"\b(?:with|via|through|using|into|to|from|connect|link|linked|linking)\s*)\s*$")
 _TOOL_AFTER = re.compile(r"^\s*(?:账号登录|帐号登录|登录|登入|快捷登录|一键登录|授权|支付|付款|钱包|分享|好友|"
                          r"sdk|小程序|插件|开放平台|login|log in|sign in|signin|pay\b|payment|sdk|"
-                         r"plugin|connect|share|sharing|friends)")
+                         r"plugin|button)")
 
 
 @dataclass(frozen=True)

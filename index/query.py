@@ -350,6 +350,10 @@ def analyze(question: str, vocab: Vocabulary, tokenizer: Tokenizer,
         if alts:
             q.concepts.append(Concept(tuple(dict.fromkeys(alts)), counts))
 
+    if _AGE.search(rest):  # "12岁能用吗", "a 16 year old": a question about minors
+        rest = _AGE.sub(" ", rest)
+        concept([MINORS[0]], list(MINORS[1:]))
+
     if lang == "en":
         def is_generic(w: str) -> bool:
             return w in vocab.generic or stem_words(w)[0] in vocab.generic
@@ -368,8 +372,6 @@ def analyze(question: str, vocab: Vocabulary, tokenizer: Tokenizer,
             own = " ".join(written)
             concept([own] + terms, [p for p in vocab.en_siblings.get(key, ()) if p != own]
                     + [s for t in terms for s in vocab.expand(t)])
-        if _AGE.search(rest):
-            concept([MINORS[0]], list(MINORS[1:]), counts=False)
         for w in left:
             if stem(w) in known and w not in tokenizer.stopwords:
                 concept([w], [])
@@ -411,8 +413,6 @@ def analyze(question: str, vocab: Vocabulary, tokenizer: Tokenizer,
             continue  # a longer word the policies use (小米推送 holds 推送): it speaks for itself
         own = [w for w in own if w not in absorbed]
         concept(holders or [trigger], targets)
-    if _AGE.search(rest):  # "12岁能用吗": a question about minors, though it never says so
-        concept([MINORS[0]], list(MINORS[1:]), counts=False)
     latin = set(latin_words(rest))
     for w in [w for w in own if w in vocab.generic]:
         concept([w], [], counts=False, weight=GENERIC_WEIGHT)
