@@ -179,6 +179,7 @@ class Names:
         self.ids = dict(held)
         self.foreign = {n: d for n, d in (foreign or {}).items() if n not in self.ids}
         self.cased = dict(cased or {})  # normalized name → the form the question must show
+        self._latin_words: dict[str, set[str]] = {}
         every = [*self.ids, *self.foreign]
         self.longest_first = sorted(every, key=len, reverse=True)
         self._rank = {n: i for i, n in enumerate(self.longest_first)}
@@ -287,7 +288,24 @@ class Names:
                 setattr(found, attr, text)
             if hit and name in self.ids and self.ids[name] not in found.products:
                 found.products.append(self.ids[name])
+        for pid in found.products:  # "netease music": the rest of a name part found
+            found.rest = self._name_words(found.rest, pid)
         return found
+
+    def _name_words(self, text: str, pid: str) -> str:
+        """text with the Latin words next to a blanked name that belong to the same product's
+        names blanked too ("netease" found, "music" of "netease cloud music" beside it). A
+        blanked name is a run of two spaces or more (names have two characters or more)."""
+        words = self._latin_words.get(pid)
+        if words is None:
+            words = {w for n, p in self.ids.items() if p == pid for w in re.findall(r"[a-z0-9]+", n)}
+            self._latin_words[pid] = words
+        while True:
+            m = next((m for m in re.finditer(r"[a-z0-9]+", text) if m.group() in words
+                      and (text[:m.start()].endswith("  ") or text[m.end():].startswith("  "))), None)
+            if m is None:
+                return text
+            text = text[:m.start()] + " " * (m.end() - m.start()) + text[m.end():]
 
     def possible(self, *texts: str) -> list[str]:
         """The held names that may occur in the texts, longest first."""

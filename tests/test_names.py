@@ -107,3 +107,10 @@ def test_a_product_the_list_lacks_named_where_a_name_goes(index, question, name)
                                       "What does the Privacy Policy say about cookies?"])
 def test_the_same_places_without_a_name(index, question):
     assert index.ask(question).answered
+
+
+def test_the_rest_of_a_name_found_in_part_is_no_question_word():
+    names = Names({"netease": "网易云音乐", "netease cloud music": "网易云音乐"})
+    found = names.find("netease music privacy email")
+    assert found.products == ["网易云音乐"] and found.rest.split() == ["privacy", "email"]
+    assert names.find("music of netease").rest.split() == ["music", "of"]  # not beside it
