@@ -106,13 +106,19 @@ def test_en_phrases_hold_no_stopword():
     assert not bad
 
 
+# Stems whose words really have two meanings in privacy questions, so both lines hold them on
+# purpose and a clause of either meaning may answer: "my contacts" (the address book) and
+# "contact you" share the stem "contact".
+TWO_MEANINGS = {("contact",)}
+
+
 def test_en_phrase_belongs_to_one_line():
     """The same stemmed phrase on two lines would merge their meanings silently."""
     lines = defaultdict(set)
     for i, (phrases, _) in enumerate(en_lines()):
         for p in phrases:
             lines[tuple(stem_words(p))].add(i)
-    assert not {k: v for k, v in lines.items() if len(v) > 1}
+    assert not {k: v for k, v in lines.items() if len(v) > 1 and k not in TWO_MEANINGS}
 
 
 def test_zh_synonym_lines_parse():
