@@ -556,8 +556,8 @@ def _classify(lines: list[_Line], explicit: bool, title: str) -> None:
             ln.kind = "md"
             list_open = False
             continue
-        if i == 0 and title and ln.text == title:
-            continue  # the document's own title: the root clause's first line
+        if i == 0 and title and "".join(ln.text.split()) == "".join(title.split()):
+            continue  # the document's own title (spaced as it likes): the root clause's first line
         after_colon = prev is not None and prev.text.endswith(("：", ":")) and not prev.kind
         if after_colon:
             list_open = True
