@@ -262,14 +262,13 @@ class PolicyIndex:
             return np.zeros(len(rows))
         starts = np.cumsum([0] + [len(ks) for ks in keys[:-1]])
         flat = [k for ks in keys for k in ks]
-        # said by a word of the clause (1), per concept at once; then the few clauses that only
-        # may hold an alternative inside a longer word (2) are read
-        said = np.logical_or.reduceat(hits == 1, starts, axis=0)
-        maybe = (hits == 2) & ~np.repeat(said, [len(ks) for ks in keys], axis=0)
-        group = np.repeat(np.arange(len(keys)), [len(ks) for ks in keys])
-        for i, j in zip(*np.nonzero(maybe)):
-            if not said[group[i], j] and flat[i] in self._texts[rows[j]]:
-                said[group[i], j] = True
+        # said by a word of the clause (1); the few clauses that only may hold an alternative
+        # inside a longer word (2) are read. (Crediting a synonym less than the asker's own
+        # word was measured: unseen hit@1 0.854 → 0.848, qa 0.784 → 0.778.)
+        present = hits == 1
+        for i, j in zip(*np.nonzero(hits == 2)):
+            present[i, j] = flat[i] in self._texts[rows[j]]
+        said = np.logical_or.reduceat(present, starts, axis=0)
         idf = np.array([self.words.term_idf(ks[0]) or top_idf for ks in keys])
         total += float(idf.sum())
         return (idf @ said) / total if total else np.zeros(len(rows))
