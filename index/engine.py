@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 import time
 import unicodedata
 from collections import Counter
@@ -24,6 +25,7 @@ from .kernel import GRAMS, HEADS, WORDS
 from .text import Tokenizer, bigrams, cjk_chars, entity_words, normalize, tokenize_many
 
 log = logging.getLogger(__name__)
+_CJK_ONLY = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]{2,}")
 
 # Field weights: words are the main evidence; character bigrams catch words jieba cut
 # differently; the heading path says what a clause is about. Calibrated on the dev set.
@@ -246,6 +248,10 @@ class PolicyIndex:
         cues = q.cues if cues is None else cues
         total = top_idf * (len(q.unknown) + OFFTOPIC_CUE * len(cues))
         keys = [list(dict.fromkeys(a.key for a in c.alts)) for c in q.concepts if c.counts]
+        idf = np.array([self.words.term_idf(ks[0]) or top_idf for ks in keys])  # the asker's word's
+        # a key the index lacks can be said only inside a longer Chinese word (see _key_ids)
+        keys = [[k for k in ks if k in self.words.vocab or _CJK_ONLY.fullmatch(k)] or ks[:1]
+                for ks in keys]
         rows = np.asarray(rows, dtype=np.int64)
         word, glo, ghi, gids = [], [], [], []
         for key in (k for ks in keys for k in ks):
@@ -269,7 +275,6 @@ class PolicyIndex:
         for i, j in zip(*np.nonzero(hits == 2)):
             present[i, j] = flat[i] in self._texts[rows[j]]
         said = np.logical_or.reduceat(present, starts, axis=0)
-        idf = np.array([self.words.term_idf(ks[0]) or top_idf for ks in keys])
         total += float(idf.sum())
         return (idf @ said) / total if total else np.zeros(len(rows))
 

@@ -237,10 +237,13 @@ class Names:
         return cls(held, foreign, cased)
 
     def _candidates(self, *texts: str) -> list[str]:
-        starts = set()
+        """The names that occur in the texts (anywhere), longest first."""
+        found = set()
         for text in texts:
-            starts.update(text[i:i + 2] for i in range(len(text) - 1))
-        found = {n for st in starts for n in self._by_start.get(st, ())}
+            for i in range(len(text) - 1):
+                for name in self._by_start.get(text[i:i + 2], ()):
+                    if name not in found and text.startswith(name, i):
+                        found.add(name)
         return sorted(found, key=self._rank.__getitem__)
 
     def find(self, norm: str, plain: str | None = None, question: str = "",

@@ -348,7 +348,13 @@ def analyze(question: str, vocab: Vocabulary, tokenizer: Tokenizer,
             alts += [a for a in (alt(p, EXPANSION_WEIGHT) for t in others
                                  for p in vocab.zh_en.get(t, ())) if a]
         if alts:
-            q.concepts.append(Concept(tuple(dict.fromkeys(alts)), counts))
+            # one alternative per way of saying it (the same words from two tables count once,
+            # at the larger weight): each is a posting list to read
+            best: dict[tuple[str, ...], Alt] = {}
+            for a in alts:
+                if a.tokens not in best or a.weight > best[a.tokens].weight:
+                    best[a.tokens] = a
+            q.concepts.append(Concept(tuple(best.values()), counts))
 
     if _AGE.search(rest):  # "12岁能用吗", "a 16 year old": a question about minors
         rest = _AGE.sub(" ", rest)
