@@ -217,7 +217,7 @@ class PolicyIndex:
         what was asked is preferred (score × coordination factor, as in classic Lucene)."""
         allowed = [policy_id] if policy_id else q.products
         rows, scores, _ = self.ranked(q, allowed, max(k, RERANK))
-        cues = self._cues(q, allowed)
+        q.live_cues = cues = self._cues(q, allowed)
         hits = []
         for i, score, cov in zip(rows, scores, self.coverages(q, rows, cues)):
             policy, clause = self.entries[i]
@@ -305,8 +305,7 @@ class PolicyIndex:
         if missing:
             return not_answered(question, reply_lang, list(self.policies.values()), missing)
         hits = self.search(q, policy_id, k=max(top_k, 1))
-        allowed = [policy_id] if policy_id else q.products
-        if not hits or not self._answers(q, hits[0], self._cues(q, allowed)):
+        if not hits or not self._answers(q, hits[0], q.live_cues):
             return not_answered(question, reply_lang, list(self.policies.values()))
         best = hits[0].score
         kept = [h for h in hits if h.score >= RELATIVE_CUTOFF * best]

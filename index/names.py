@@ -183,10 +183,16 @@ class Names:
         every = [*self.ids, *self.foreign]
         self.longest_first = sorted(every, key=len, reverse=True)
         self._rank = {n: i for i, n in enumerate(self.longest_first)}
+        # by their first three characters (two-character names by themselves): a question
+        # position is checked against the few names that can start there
         self._by_start: dict[str, list[str]] = defaultdict(list)
+        self._short: set[str] = set()
         self._by_char: dict[str, set[str]] = defaultdict(set)
         for name in self.longest_first:
-            self._by_start[name[:2]].append(name)
+            if len(name) == 2:
+                self._short.add(name)
+            else:
+                self._by_start[name[:3]].append(name)
         for name in self.ids:
             for ch in name:
                 self._by_char[ch].add(name)
@@ -241,19 +247,23 @@ class Names:
         found = set()
         for text in texts:
             for i in range(len(text) - 1):
-                for name in self._by_start.get(text[i:i + 2], ()):
+                if text[i:i + 2] in self._short:
+                    found.add(text[i:i + 2])
+                for name in self._by_start.get(text[i:i + 3], ()):
                     if name not in found and text.startswith(name, i):
                         found.add(name)
         return sorted(found, key=self._rank.__getitem__)
 
     def find(self, norm: str, plain: str | None = None, question: str = "",
-             words: list[tuple[int, int]] | None = None) -> Found:
+             words: list[tuple[int, int]] | Callable[[], list[tuple[int, int]]] | None = None
+             ) -> Found:
         """The product names in a normalized question (and its Taiwan-wording reading),
         longest first; each occurrence is blanked out (same length, so positions hold) and
         a shorter name inside it is not counted again. Latin names count as whole words only.
         A name that is also an ordinary word (marked "!" in apps.txt) counts when used as a
         name: a Latin one as written or before "app"; a Chinese one when no word of the
-        question (`words`: the jieba spans of `norm`) runs across its edges."""
+        question (`words`: the jieba spans of `norm`, or what makes them when needed) runs
+        across its edges."""
         plain = norm if plain is None else plain
         found = Found([], [], [], norm, plain)
         for name in self._candidates(norm, plain):
@@ -269,6 +279,8 @@ class Names:
                     # An ordinary word too (得到, 头条): a name only where the question is about
                     # it or calls it an app, and no word runs across it; judged on the
                     # question as typed, the other reading follows that verdict.
+                    if callable(words):
+                        words = words()
                     ok = attr == "rest" and words is not None
                     spans = [sp for sp in spans if ok and not _crossed(*sp, words)
                              and (_subject(text, *sp) or _AS_PRODUCT.match(text, sp[1]))] \

@@ -66,6 +66,7 @@ class Vocabulary:
             t for trigger, targets in self.zh_rules for t in (trigger, *targets)) | frozenset(
             p for ps in self.en_siblings.values() for p in ps)
         self._expansions: dict[str, list[str]] = {}
+        self._latin_cues = frozenset(c for c in self.offtopic if c.isascii())
         # privacy words by their first character or stem: a question is checked against few
         self._privacy_by_first: dict[str, list[tuple[str, str]]] = defaultdict(list)
         for w, v in self.privacy_zh.items():
@@ -150,7 +151,7 @@ class Vocabulary:
     def offtopic_cues(self, norm: str) -> list[str]:
         """Cue words of off-topic questions in `norm` (Chinese by substring, English by stem)."""
         stems = set(stem_words(norm))
-        return [c for c in self.offtopic if (c in norm if not c.isascii() else c in stems)]
+        return [c for c in self.offtopic if (c in stems if c in self._latin_cues else c in norm)]
 
     def translate(self, question: str) -> tuple[list[tuple[list[str], list[str], tuple]], list[str]]:
         """For each English phrase found in the question, (its Chinese terms, its words as
@@ -248,6 +249,7 @@ class Query:
     foreign: list[str] = field(default_factory=list)  # products named that the corpus lacks
     about: list[str] = field(default_factory=list)  # those of them the question is about
     privacy: str | None = None  # "strong", "weak" or None: see Vocabulary.privacy
+    live_cues: list[str] = field(default_factory=list)  # cues the policies searched do not use
 
     @property
     def words(self) -> dict[str, float]:
@@ -306,7 +308,7 @@ def analyze(question: str, vocab: Vocabulary, tokenizer: Tokenizer,
     # rewrites 登出 (log out) as 注销, which here means closing the account.
     norm = normalize(text)
     plain = normalize(text, taiwan=True) if lang == "zh-Hant" else norm
-    found = names.find(norm, plain, text, tokenizer.spans(norm))
+    found = names.find(norm, plain, text, lambda: tokenizer.spans(norm))
     rest, plain, products = found.rest, found.plain, found.products
     q = Query(question, lang, rest, products, foreign=found.foreign, about=found.subjects)
     if not products and not found.foreign:
