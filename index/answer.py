@@ -8,6 +8,7 @@ from functools import lru_cache
 from .corpus import Policy
 from .sections import Clause
 
+_SPACES = re.compile(r"\s+")
 EXAMPLES = {
     "zh": ["怎么注销账号？", "会收集我的位置信息吗？", "会把我的信息分享给第三方吗？"],
     "en": ["How do I delete my account?", "Do you share my data with advertisers?",
@@ -51,7 +52,7 @@ class Reply:
 
 def quote_of(clause: Clause) -> str:
     """The clause text with whitespace collapsed: one line per paragraph or list item."""
-    return "\n".join(re.sub(r"\s+", " ", ln).strip() for ln in clause.text.split("\n") if ln.strip())
+    return "\n".join(_SPACES.sub(" ", ln).strip() for ln in clause.text.split("\n") if ln.strip())
 
 
 @lru_cache(maxsize=1)

@@ -123,6 +123,8 @@ class PolicyIndex:
         self._known = frozenset(self.words.vocab)
         self._alts: dict = {}  # see query.analyze
         self._alt_lists: dict[int, list] = {}  # see _lists_of
+        self._concept_plans: dict[int, tuple] = {}  # see _concept_plan
+        self._concept_keys: dict[int, tuple] = {}  # see _coverage_keys
         self._keys: dict[str, tuple] = {}  # see _key_ids
         self._spelling: Spelling | None = None  # see _correct
         # What the kernel reads: the postings (indices, data, indptr) of the three fields, in
@@ -164,19 +166,36 @@ class PolicyIndex:
         field, term, multiplicity and alternative; per alternative its concept, weight,
         number of words and number of bigrams. Repeated words of an alternative are separate
         word lists, as the sums of the numpy version added them one at a time."""
+        parts = [self._concept_plan(c) for c in q.concepts]
+        if not parts:
+            return (np.zeros(0, dtype=np.int8), *(np.zeros(0, dtype=np.int64),) * 1,
+                    np.zeros(0), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64),
+                    np.zeros(0), np.zeros(0), np.zeros(0))
+        offsets = np.cumsum([0] + [len(p[4]) for p in parts[:-1]])
+        return (np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts]),
+                np.concatenate([p[2] for p in parts]),
+                np.concatenate([p[3] + off for p, off in zip(parts, offsets)]),
+                np.repeat(np.arange(len(parts), dtype=np.int64), [len(p[4]) for p in parts]),
+                np.concatenate([p[4] for p in parts]), np.concatenate([p[5] for p in parts]),
+                np.concatenate([p[6] for p in parts]))
+
+    def _concept_plan(self, concept) -> tuple[np.ndarray, ...]:
+        """One concept's lists (field, term, multiplicity, alternative within the concept) and
+        alternatives (weight, words, bigrams); kept for a concept of the vocabulary's terms."""
+        if concept.shared and id(concept) in self._concept_plans:
+            return self._concept_plans[id(concept)]
         lists: list[tuple[int, int, float, int]] = []
-        alts: list[tuple[int, float, int, int]] = []
-        for ci, concept in enumerate(q.concepts):
-            for alt in concept.alts:
-                ai = len(alts)
-                alts.append((ci, alt.weight, len(alt.tokens), max(1, len(alt.grams))))
-                lists.extend((f, i, n, ai) for f, i, n in self._lists_of(alt))
+        for ai, alt in enumerate(concept.alts):
+            lists.extend((f, i, n, ai) for f, i, n in self._lists_of(alt))
         lf, lt, lm, la = zip(*lists) if lists else ((),) * 4
-        ac, aw, an, ag = zip(*alts) if alts else ((),) * 4
-        return (np.array(lf, dtype=np.int8), np.array(lt, dtype=np.int64),
+        plan = (np.array(lf, dtype=np.int8), np.array(lt, dtype=np.int64),
                 np.array(lm, dtype=np.float64), np.array(la, dtype=np.int64),
-                np.array(ac, dtype=np.int64), np.array(aw, dtype=np.float64),
-                np.array(an, dtype=np.float64), np.array(ag, dtype=np.float64))
+                np.array([a.weight for a in concept.alts], dtype=np.float64),
+                np.array([len(a.tokens) for a in concept.alts], dtype=np.float64),
+                np.array([max(1, len(a.grams)) for a in concept.alts], dtype=np.float64))
+        if concept.shared:
+            self._concept_plans[id(concept)] = plan
+        return plan
 
     def _lists_of(self, alt: Alt) -> list[tuple[int, int, float]]:
         """(field, term id, multiplicity) of an alternative's lists; kept for shared ones."""
@@ -247,19 +266,17 @@ class PolicyIndex:
         top_idf = math.log(len(self.entries) + 1.0)
         cues = q.cues if cues is None else cues
         total = top_idf * (len(q.unknown) + OFFTOPIC_CUE * len(cues))
-        keys = [list(dict.fromkeys(a.key for a in c.alts)) for c in q.concepts if c.counts]
-        idf = np.array([self.words.term_idf(ks[0]) or top_idf for ks in keys])  # the asker's word's
-        # a key the index lacks can be said only inside a longer Chinese word (see _key_ids)
-        keys = [[k for k in ks if k in self.words.vocab or _CJK_ONLY.fullmatch(k)] or ks[:1]
-                for ks in keys]
+        parts = [self._coverage_keys(c, top_idf) for c in q.concepts if c.counts]
+        keys = [p[0] for p in parts]
+        idf = np.array([p[1] for p in parts])
         rows = np.asarray(rows, dtype=np.int64)
         word, glo, ghi, gids = [], [], [], []
-        for key in (k for ks in keys for k in ks):
-            w, g = self._key_ids(key)
-            word.append(w)
-            glo.append(len(gids) if g is not None else -1)
-            gids.extend(g or ())
-            ghi.append(len(gids))
+        for _, _, ids in parts:
+            for w, g in ids:
+                word.append(w)
+                glo.append(len(gids) if g is not None else -1)
+                gids.extend(g or ())
+                ghi.append(len(gids))
         ind_w, _, ptr_w, ind_g, _, ptr_g = self._postings[:6]
         hits = kernel.key_hits(ind_w, ptr_w, ind_g, ptr_g,
                                *(np.array(x, dtype=np.int64) for x in (word, glo, ghi, gids)),
@@ -277,6 +294,20 @@ class PolicyIndex:
         said = np.logical_or.reduceat(present, starts, axis=0)
         total += float(idf.sum())
         return (idf @ said) / total if total else np.zeros(len(rows))
+
+    def _coverage_keys(self, concept, top_idf: float) -> tuple[list[str], float, list]:
+        """A concept's key words (the ones a clause can say: in the index, or Chinese that
+        may stand inside a longer word), the idf of the asker's word, and the keys' ids (see
+        _key_ids); kept for a concept of the vocabulary's terms."""
+        if concept.shared and id(concept) in self._concept_keys:
+            return self._concept_keys[id(concept)]
+        keys = list(dict.fromkeys(a.key for a in concept.alts))
+        idf = self.words.term_idf(keys[0]) or top_idf
+        keys = [k for k in keys if k in self.words.vocab or _CJK_ONLY.fullmatch(k)] or keys[:1]
+        out = (keys, idf, [self._key_ids(k) for k in keys])
+        if concept.shared:
+            self._concept_keys[id(concept)] = out
+        return out
 
     def _key_ids(self, key: str) -> tuple[int, list[int] | None]:
         """A key word's id in the words field (−1: none) and the ids of its bigrams in the

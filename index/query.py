@@ -20,6 +20,7 @@ GENERIC_WEIGHT = 0.3  # words that only name the product ("the app") count littl
 # Markup pasted or typed into a question (<b>, <img src=x onerror=…>) is not part of it.
 _MARKUP = re.compile(r"</?[a-z][^<>]{0,200}>|<!--.*?-->", re.S | re.I)
 _EN_WORD = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
+_APOSTROPHE = re.compile("['’]")
 MINORS = ("未成年人", "儿童", "青少年", "监护人", "children", "child", "minor")
 # an age: the question is about minors ("12岁", "16 year old", "under 13")
 _AGE = re.compile(r"\d{1,2}\s*(?:周岁|岁)|\b\d{1,2}[\s-]*years?[\s-]*old\b|\bunder\s*\d{1,2}\b")
@@ -27,7 +28,7 @@ _AGE = re.compile(r"\d{1,2}\s*(?:周岁|岁)|\b\d{1,2}[\s-]*years?[\s-]*old\b|\b
 
 def en_words(text: str) -> list[str]:
     """Lower-case English words of a text, possessives dropped ("user's" → "user")."""
-    return [re.split("['’]", w)[0] for w in _EN_WORD.findall(text.lower())]
+    return [_APOSTROPHE.split(w, 1)[0] for w in _EN_WORD.findall(text.lower())]
 
 
 def stem_words(text: str) -> list[str]:
@@ -233,6 +234,9 @@ class Concept:
 
     alts: tuple[Alt, ...]
     counts: bool = True  # whether a clause must say it (see PolicyIndex.coverage)
+    # made of vocabulary terms only and kept for the index's lifetime (see analyze's memo), so
+    # what the index derives from it (its posting lists, its coverage keys) may be kept too
+    shared: bool = field(default=False, compare=False)
 
 
 @dataclass
@@ -343,20 +347,35 @@ def analyze(question: str, vocab: Vocabulary, tokenizer: Tokenizer,
                 weight: float = 1.0) -> None:
         if counts:
             said.extend(primary + others)
+        if memo is not None and all(t in vocab.terms for t in primary) \
+                and all(t in vocab.terms for t in others):
+            key = ("concept", tuple(primary), tuple(others), counts, weight, lang == "en")
+            if key not in memo:
+                memo[key] = make_concept(primary, others, counts, weight, shared=True)
+            if memo[key] is not None:
+                q.concepts.append(memo[key])
+            return
+        c = make_concept(primary, others, counts, weight)
+        if c is not None:
+            q.concepts.append(c)
+
+    def make_concept(primary: list[str], others: list[str], counts: bool, weight: float,
+                     shared: bool = False) -> Concept | None:
         alts = [a for a in (alt(t, weight) for t in primary) if a]
         alts += [a for a in (alt(t, EXPANSION_WEIGHT) for t in others) if a]
         if bilingual and lang != "en":  # how an English policy says it
             alts += [a for a in (alt(p, weight) for t in primary for p in vocab.zh_en.get(t, ())) if a]
             alts += [a for a in (alt(p, EXPANSION_WEIGHT) for t in others
                                  for p in vocab.zh_en.get(t, ())) if a]
-        if alts:
-            # one alternative per way of saying it (the same words from two tables count once,
-            # at the larger weight): each is a posting list to read
-            best: dict[tuple[str, ...], Alt] = {}
-            for a in alts:
-                if a.tokens not in best or a.weight > best[a.tokens].weight:
-                    best[a.tokens] = a
-            q.concepts.append(Concept(tuple(best.values()), counts))
+        if not alts:
+            return None
+        # one alternative per way of saying it (the same words from two tables count once,
+        # at the larger weight): each is a posting list to read
+        best: dict[tuple[str, ...], Alt] = {}
+        for a in alts:
+            if a.tokens not in best or a.weight > best[a.tokens].weight:
+                best[a.tokens] = a
+        return Concept(tuple(best.values()), counts, shared)
 
     if _AGE.search(rest):  # "12岁能用吗", "a 16 year old": a question about minors
         rest = _AGE.sub(" ", rest)
