@@ -129,10 +129,20 @@ class Vocabulary:
         vocab/privacy.txt or an age ("12岁", "under 13"); "weak" when it holds only weak ones
         or the words its synonyms and translations add hold some (a synonym may reach far:
         多久 adds 存储 for "保存多久", and "退款多久到账" is no privacy question); else None."""
-        own = self._privacy([question])
+        own = self._privacy([self._without_cues(question)])
         if own == "strong":
             return own
         return "weak" if own or self._privacy(added) else None
+
+    def _without_cues(self, norm: str) -> str:
+        """The question without its off-topic cues: a privacy word inside one says nothing
+        ("忘记密码" is a password to reset, not one to protect)."""
+        for cue in self.offtopic_cues(norm):
+            if cue in self._latin_cues:
+                norm = " ".join(w for w in en_words(norm) if stem(w) != cue)
+            else:
+                norm = norm.replace(cue, " ")
+        return norm
 
     def _privacy(self, texts: list[str]) -> str | None:
         found = set()

@@ -193,6 +193,13 @@ def test_what_makes_a_privacy_question(policy_index, question, strength):
 
 
 @pytest.mark.parametrize("question", ["How do I create a channel?", "退款多久到账",
-                                      "VIP会员多少钱一个月", "跑步配速怎么提高"])
+                                      "VIP会员多少钱一个月", "跑步配速怎么提高", "会议怎么收费",
+                                      "怎么开会", "我忘记密码了怎么办"])
 def test_questions_a_privacy_policy_does_not_answer_are_declined(policy_index, question):
     assert not policy_index.ask(question).answered
+
+
+def test_a_privacy_word_inside_an_off_topic_cue_says_nothing(policy_index):
+    assert policy_index.analyze("我忘记密码了怎么办").privacy != "strong"  # a password to reset
+    assert policy_index.analyze("密码会加密保存吗").privacy == "strong"  # one to protect
+    assert policy_index.ask("密码会加密保存吗").answered
