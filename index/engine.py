@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 import math
+import threading
 import re
 import time
 import unicodedata
@@ -20,7 +21,7 @@ from .corpus import Policy, load_corpus
 from .names import Names
 from .query import Alt, Query, Vocabulary, analyze
 from .sections import Clause
-from .spelling import Spelling
+from .spelling import Spelling, readings as pinyin_readings
 from .kernel import GRAMS, HEADS, WORDS
 from .text import Tokenizer, bigrams, cjk_chars, entity_words, normalize, tokenize_many
 
@@ -127,6 +128,7 @@ class PolicyIndex:
         self._concept_keys: dict[int, tuple] = {}  # see _coverage_keys
         self._keys: dict[str, tuple] = {}  # see _key_ids
         self._spelling: Spelling | None = None  # see _correct
+        self._spelling_lock = threading.Lock()
         # What the kernel reads: the postings (indices, data, indptr) of the three fields, in
         # fixed types (read-only, built or memory-mapped alike: one compiled version), and
         # the one span of rows that allows every policy.
@@ -138,7 +140,10 @@ class PolicyIndex:
                              for bm in (self.words, self.grams, self.heads))
         self._everything = (np.array([0], dtype=np.int64),
                             np.array([len(self.entries)], dtype=np.int64))
-        # Compile the kernel now (or load it from numba's cache), not at the first question.
+        # Compile the kernel now (or load it from numba's cache), not at the first question;
+        # the typo tables (a third of a second at a thousand policies) meanwhile in the
+        # background, so neither start nor the first question waits for them.
+        threading.Thread(target=self._spelling_tables, name="spelling", daemon=True).start()
         self.search(Query("", "zh", ""))
         self.build_seconds = seconds
         log.info("indexed %d clauses of %d policies in %.2f s", len(self.entries),
@@ -154,12 +159,18 @@ class PolicyIndex:
         return analyze(question, self.vocab, self.tokenizer, self._names, self._known,
                        self._alts, self._bilingual, self._correct)
 
+    def _spelling_tables(self) -> Spelling:
+        with self._spelling_lock:
+            if self._spelling is None:
+                df = np.diff(self.words.matrix.indptr)
+                spelling = Spelling({w: int(df[i]) for w, i in self.words.vocab.items()})
+                pinyin_readings()  # loaded once, a quarter of a second
+                self._spelling = spelling
+            return self._spelling
+
     def _correct(self, word: str) -> str | None:
         """The index word a word of a question is a typo of (see spelling.py)."""
-        if self._spelling is None:  # built at the first unknown word, not at start
-            df = np.diff(self.words.matrix.indptr)
-            self._spelling = Spelling({w: int(df[i]) for w, i in self.words.vocab.items()})
-        return self._spelling.correct(word)
+        return (self._spelling or self._spelling_tables()).correct(word)
 
     def _plan(self, q: Query) -> tuple[np.ndarray, ...]:
         """The question's posting lists, in the layout of kernel.score_top: per list its

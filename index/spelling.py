@@ -21,18 +21,18 @@ MIN_LATIN = 5  # shorter English words have too many neighbours one edit away
 
 
 @lru_cache(maxsize=1)
-def _readings() -> dict[int, str]:
+def readings() -> dict[int, str]:
     from pypinyin.pinyin_dict import pinyin_dict
 
-    return {code: readings.split(",")[0] for code, readings in pinyin_dict.items()}
+    return {code: rs.split(",")[0] for code, rs in pinyin_dict.items()}
 
 
 def homophones(a: str, b: str) -> bool:
     """Whether two characters are read alike (first reading, tone included)."""
     if a == b:
         return True
-    ra = _readings().get(ord(a))
-    return ra is not None and ra == _readings().get(ord(b))
+    ra = readings().get(ord(a))
+    return ra is not None and ra == readings().get(ord(b))
 
 
 def _deletes(word: str) -> set[str]:
