@@ -15,6 +15,8 @@ import re
 from collections import defaultdict
 from functools import lru_cache
 
+from .text import read_lines
+
 _CJK_WORD = re.compile(r"[\u4e00-\u9fff]{2,4}")
 _LATIN_WORD = re.compile(r"[a-z]{4,}")
 MIN_LATIN = 5  # shorter English words have too many neighbours one edit away
@@ -22,9 +24,12 @@ MIN_LATIN = 5  # shorter English words have too many neighbours one edit away
 
 @lru_cache(maxsize=1)
 def readings() -> dict[int, str]:
-    from pypinyin.pinyin_dict import pinyin_dict
-
-    return {code: rs.split(",")[0] for code, rs in pinyin_dict.items()}
+    """Character code → its first reading, tone marked (vocab/pinyin.txt)."""
+    out = {}
+    for line in read_lines("pinyin.txt"):
+        reading, _, chars = line.partition(" ")
+        out.update((ord(ch), reading) for ch in chars)
+    return out
 
 
 def homophones(a: str, b: str) -> bool:

@@ -28,3 +28,12 @@ def test_english_slips_before_the_last_letter():
     assert s.correct("acuont") is None  # two edits
     assert s.correct("recip") is None  # another ending is another word (recipe, recipient)
     assert s.correct("cooki") is None and s.correct("loca") is None  # too short to tell
+
+
+def test_readings_cover_the_common_characters():
+    """vocab/pinyin.txt: every character of the CJK Unified Ideographs block people type."""
+    from index.spelling import readings
+
+    table = readings()
+    assert len(table) > 20_000
+    assert table[ord("销")] == table[ord("消")] == "xiāo"
