@@ -9,7 +9,7 @@ from index.corpus import load_policy
 from index.sections import MAX_CHARS, cn_number
 
 ROOT = Path(__file__).resolve().parent.parent
-SEEDS = ROOT.parent / "shared" / "seeds"
+SEEDS = Path(__file__).parent / "data" / "seeds"  # the launch policies as scraped
 DATA = Path(__file__).parent / "data"
 
 
