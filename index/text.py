@@ -139,25 +139,19 @@ class Tokenizer:
         with self._lock:
             self._add(normalize(word), 2000)
 
+    def _kept(self, tokens) -> list[str]:
+        """jieba's tokens stemmed, without stopwords, spaces and punctuation."""
+        return [tok for tok in (stem(t.strip()) for t in tokens)
+                if tok and tok not in self.stopwords and _HAS_WORD.search(tok)]
+
     def words(self, norm: str) -> list[str]:
         """Search-mode jieba tokens of normalized text, without stopwords and punctuation."""
-        out = []
-        for tok in self._search(norm):
-            tok = stem(tok.strip())
-            if tok and tok not in self.stopwords and _HAS_WORD.search(tok):
-                out.append(tok)
-        return out
+        return self._kept(self._search(norm))
 
     def cut(self, norm: str) -> list[str]:
         """Distinct jieba words (precise mode) of normalized text, without stopwords: the
         words a question is made of."""
-        out = []
-        for tok in self._cut(norm):
-            tok = stem(tok.strip())
-            if tok and tok not in self.stopwords and _HAS_WORD.search(tok) and tok not in out:
-                out.append(tok)
-        return out
-
+        return list(dict.fromkeys(self._kept(self._cut(norm))))
 
     def spans(self, norm: str) -> list[tuple[int, int]]:
         """(start, end) of each jieba word of normalized text, precise mode, in order."""
@@ -166,8 +160,7 @@ class Tokenizer:
     def pieces(self, norm: str) -> list[str]:
         """Dictionary words and single characters of normalized text (jieba without its HMM,
         which joins unknown runs into new words: 要读, 哪关), without stopwords."""
-        return [tok for tok in (stem(t.strip()) for t in self._pieces(norm))
-                if tok and tok not in self.stopwords and _HAS_WORD.search(tok)]
+        return self._kept(self._pieces(norm))
 
 
 def default_backend() -> str:
