@@ -171,7 +171,7 @@ def _own_line(policy, text: str, lines: list[tuple[KnownProduct, list[str]]]) ->
 
 class Names:
     """Normalized product names → policy ids (held) or display names (not held), indexed by
-    their first two characters: a question is checked only against the names that can occur
+    their first three characters: a question is checked only against the names that can occur
     in it (a corpus of a thousand policies has thousands of names)."""
 
     def __init__(self, held: dict[str, str], foreign: dict[str, str] | None = None,
@@ -180,15 +180,13 @@ class Names:
         self.foreign = {n: d for n, d in (foreign or {}).items() if n not in self.ids}
         self.cased = dict(cased or {})  # normalized name → the form the question must show
         self._latin_words: dict[str, set[str]] = {}
-        every = [*self.ids, *self.foreign]
-        self.longest_first = sorted(every, key=len, reverse=True)
-        self._rank = {n: i for i, n in enumerate(self.longest_first)}
-        # by their first three characters (two-character names by themselves): a question
-        # position is checked against the few names that can start there
+        longest_first = sorted([*self.ids, *self.foreign], key=len, reverse=True)
+        self._rank = {n: i for i, n in enumerate(longest_first)}
+        # two-character names by themselves, longer ones by their first three characters
         self._by_start: dict[str, list[str]] = defaultdict(list)
         self._short: set[str] = set()
         self._by_char: dict[str, set[str]] = defaultdict(set)
-        for name in self.longest_first:
+        for name in longest_first:
             if len(name) == 2:
                 self._short.add(name)
             else:
@@ -273,8 +271,7 @@ class Names:
             hit = False
             for attr in ("rest", "plain"):
                 text = getattr(found, attr)
-                spans = [(i, i + len(name)) for i in _occurrences(text, name)
-                         if _whole(text, i, i + len(name))]
+                spans = [(i, i + len(name)) for i in _mentions(text, name)]
                 if risky and not name.isascii():
                     # An ordinary word too (得到, 头条): a name only where the question is about
                     # it or calls it an app, and no word runs across it; judged on the
@@ -321,10 +318,6 @@ class Names:
             if m is None:
                 return text
             text = text[:m.start()] + " " * (m.end() - m.start()) + text[m.end():]
-
-    def possible(self, *texts: str) -> list[str]:
-        """The held names that may occur in the texts, longest first."""
-        return [n for n in self._candidates(*texts) if n in self.ids]
 
     def owners(self, word: str) -> set[str]:
         """Policy ids of the held names that hold `word`."""
