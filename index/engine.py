@@ -119,8 +119,8 @@ class PolicyIndex:
         for row, (p, _) in enumerate(self.entries):
             lo, _hi = self._span.get(p.id, (row, row))
             self._span[p.id] = (lo, row + 1)
-        self._names = Names.build(self.policies.values(), lambda pid: "\n".join(
-            self._texts[slice(*self._span[pid])]) if pid in self._span else "")
+        self._names = Names.build(self.policies.values(),
+                                  lambda pid: self._policy_text(pid, keep=False))
         self._known = frozenset(self.words.vocab)
         self._alts: dict = {}  # see query.analyze
         self._alt_lists: dict[int, list] = {}  # see _lists_of
@@ -179,9 +179,8 @@ class PolicyIndex:
         word lists, as the sums of the numpy version added them one at a time."""
         parts = [self._concept_plan(c) for c in q.concepts]
         if not parts:
-            return (np.zeros(0, dtype=np.int8), *(np.zeros(0, dtype=np.int64),) * 1,
-                    np.zeros(0), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64),
-                    np.zeros(0), np.zeros(0), np.zeros(0))
+            return tuple(np.zeros(0, dtype=t) for t in (np.int8, np.int64, np.float64, np.int64,
+                                                         np.int64, np.float64, np.float64, np.float64))
         offsets = np.cumsum([0] + [len(p[4]) for p in parts[:-1]])
         return (np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts]),
                 np.concatenate([p[2] for p in parts]),
@@ -262,7 +261,7 @@ class PolicyIndex:
         spans = [self._span[p] for p in allowed] if allowed else [(0, len(self.entries))]
         out = []
         for cue in q.cues:
-            docs = self.words.postings(normalize(cue) if not cue.isascii() else cue)
+            docs = self.words.postings(cue)  # cues are normalized (or stemmed) when loaded
             inside = sum(int(np.searchsorted(docs, hi) - np.searchsorted(docs, lo)) for lo, hi in spans)
             if inside < CUE_IS_DOMAIN:
                 out.append(cue)
@@ -377,11 +376,15 @@ class PolicyIndex:
             return [name for name in q.about if normalize(name) not in text]
         return q.foreign
 
-    def _policy_text(self, policy_id: str) -> str:
-        if policy_id not in self._joined:
-            lo, hi = self._span[policy_id]
-            self._joined[policy_id] = "\n".join(self._texts[lo:hi])
-        return self._joined[policy_id]
+    def _policy_text(self, policy_id: str, keep: bool = True) -> str:
+        """A policy's normalized clause texts, joined; kept for the next question unless
+        `keep` is false (reading every policy once at start need not hold them all)."""
+        if policy_id in self._joined:
+            return self._joined[policy_id]
+        text = "\n".join(self._texts[slice(*self._span[policy_id])]) if policy_id in self._span else ""
+        if keep:
+            self._joined[policy_id] = text
+        return text
 
     def _answers(self, q: Query, hit: Hit, cues: list[str]) -> bool:
         """Whether the best clause answers: the question is a privacy question (a strong word
