@@ -337,6 +337,13 @@ _REFERENCE_BEFORE = re.compile(r"(?:在|除|与|和|及|、|遵守|参照|适用
 _REFERENCE_AFTER = re.compile(r"\s*(?:的基础上|外|、\s*《|与本|和本|及本|存在|中的|的约定|的规定|相关)")
 
 
+def _refers_elsewhere(head: str, m: re.Match) -> bool:
+    """Whether the title matched is another document the text refers to (在《…》的基础上,
+    除《…》外, 遵守《…》), by the words around it."""
+    return bool(_REFERENCE_BEFORE.search(head[max(0, m.start() - 8):m.start()])
+                or _REFERENCE_AFTER.match(head[m.end():m.end() + 14]))
+
+
 def _scan(text: str) -> tuple[_Names, str | None, str | None]:
     """Collect the candidate names; also the title line (if it names something) and its kind."""
     names = _Names(text)
@@ -357,9 +364,8 @@ def _scan(text: str) -> tuple[_Names, str | None, str | None]:
     # 《X隐私政策》 and 《<X>隐私保护指引》: the policy by its name (or another one it refers to)
     own = r"《\s*[<＜〈]?([^《》]{1,30}?)[>＞〉]?\s*(" + KIND.pattern + r")[^《》]{0,8}》"
     for m in re.finditer(own, head):
-        w = 2.0
-        before, after = head[max(0, m.start() - 8):m.start()], head[m.end():m.end() + 14]
-        if _REFERENCE_BEFORE.search(before) or _REFERENCE_AFTER.match(after):
+        w, after = 2.0, head[m.end():m.end() + 14]
+        if _refers_elsewhere(head, m):
             w = -1.5 if "基础上" in after else 0.0  # another document: "在《游戏隐私保护指引》的基础上"
         if re.match(r"\s*[（(](?:以下|下文)?(?:简称|称)(?:为)?\s*[“\"「]?(?:本|《?(?:隐私|個人|个人))", after):
             w = 6.0  # 《腾讯隐私政策》（以下简称“本隐私政策”）: the document names itself
@@ -388,8 +394,7 @@ def _scan(text: str) -> tuple[_Names, str | None, str | None]:
         names.add(m.group(1), 3, 20 + m.start())
     # the product's other documents: “X服务条款”, 《X用户协议》
     for m in re.finditer(r"[《“]\s*([^《》“”]{2,20}?)(?:服务条款|用户协议|服务协议|许可及服务协议|软件许可协议)\s*[》”]", head):
-        before, after = head[max(0, m.start() - 8):m.start()], head[m.end():m.end() + 14]
-        if not (_REFERENCE_BEFORE.search(before) or _REFERENCE_AFTER.match(after)):
+        if not _refers_elsewhere(head, m):
             names.add(m.group(1), 1, 20 + m.start(), cap=("other documents", 2.0))
     # “X”指… (the policy's definition of its product)
     for m in re.finditer(r"(?:^|\n)\s*[“\"]([^“”\"\n]{2,20})[”\"]指", head):
