@@ -4,7 +4,6 @@ from __future__ import annotations
 import logging
 import math
 import threading
-import re
 import time
 import unicodedata
 from collections import Counter
@@ -26,7 +25,6 @@ from .kernel import GRAMS, HEADS, WORDS
 from .text import Tokenizer, bigrams, cjk_chars, entity_words, normalize, tokenize_many
 
 log = logging.getLogger(__name__)
-_CJK_ONLY = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]{2,}")
 
 # Field weights: words are the main evidence; character bigrams catch words jieba cut
 # differently; the heading path says what a clause is about. Calibrated on the dev set.
@@ -313,8 +311,10 @@ class PolicyIndex:
             return self._concept_keys[id(concept)]
         keys = list(dict.fromkeys(a.key for a in concept.alts))
         idf = self.words.term_idf(keys[0]) or top_idf
-        keys = [k for k in keys if k in self.words.vocab or _CJK_ONLY.fullmatch(k)] or keys[:1]
-        out = (keys, idf, [self._key_ids(k) for k in keys])
+        ids = {k: self._key_ids(k) for k in keys}
+        # a key can be said as a word of the index or, Chinese, inside a longer word
+        keys = [k for k in keys if ids[k][0] >= 0 or ids[k][1] is not None] or keys[:1]
+        out = (keys, idf, [ids[k] for k in keys])
         if concept.shared:
             self._concept_keys[id(concept)] = out
         return out
