@@ -325,9 +325,14 @@ class Store:
         cutoff = (now or utcnow()) - self.retention
         if not self.ensure_schema():
             return (0, 0)
+        from . import handoff_store  # its tables live here too; imported late (it imports us)
+
         with self.engine.begin() as conn:
             q = conn.execute(delete(questions).where(questions.c.asked_at < cutoff)).rowcount
             f = conn.execute(delete(feedback).where(feedback.c.created_at < cutoff)).rowcount
+            h = handoff_store.purge(conn, cutoff)
+        if h:
+            log.info("purged %d handoff conversations idle since before %s", h, cutoff.date())
         if q or f:
             log.info("purged %d questions and %d feedback rows older than %s", q, f, cutoff.date())
         return (q, f)
@@ -367,6 +372,9 @@ class Store:
                        func.sum(case((q.answered, 1), else_=0)).label("answered"))
                 .where(q.asked_at >= since).group_by(day, q.channel)
                 .order_by(day, q.channel)).mappings().all()
+            from . import handoff_store
+
+            handoff_report = handoff_store.report(conn, since, top)
         by_clause: dict[tuple, dict[str, int]] = {}
         for pid, sid, reason, n in reasons:
             by_clause.setdefault((pid, sid), {})[reason or "none"] = n
@@ -389,4 +397,5 @@ class Store:
                          "questions": r["questions"], "answered": int(r["answered"] or 0)}
                         for r in per_day],
             "dropped": self.dropped,
+            "handoffs": handoff_report,
         }
