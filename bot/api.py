@@ -20,7 +20,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from index import Answer, PolicyIndex
 from index.answer import EXAMPLES
 
-from . import admin, telegram
+from . import admin, handoff, telegram
 from .guard import BodyLimit, RateLimit, SecurityHeaders, Timeout
 from .metrics import Metrics, MetricsMiddleware
 from .reload import Reloader
@@ -144,6 +144,7 @@ def create_app(settings: Settings | None = None, index: PolicyIndex | None = Non
             app.state.ready = False
             app.state.reloader.stop()
             await telegram.stop_webhook(app)
+            await handoff.stop(app)
             if own_store:
                 app.state.store.close()
 
@@ -163,10 +164,11 @@ def create_app(settings: Settings | None = None, index: PolicyIndex | None = Non
     app.add_middleware(RateLimit, per_client=settings.rate_limit,
                        overall=settings.rate_limit_global, paths=PUBLIC_POSTS,
                        limit_loopback=settings.rate_limit_loopback)
+    handoff.limit(app, settings)  # the handoff POSTs, like ask's
     app.add_middleware(BodyLimit, limit=MAX_BODY)
     # Public endpoints are called from help centers' own sites; no cookies are involved.
     app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origin_list,
-                       allow_methods=["GET", "POST"], allow_headers=["Content-Type"],
+                       allow_methods=["GET", "POST"], allow_headers=["Content-Type", "Authorization"],
                        expose_headers=["Retry-After"], max_age=600)
     app.add_middleware(SecurityHeaders)
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
@@ -299,5 +301,6 @@ def create_app(settings: Settings | None = None, index: PolicyIndex | None = Non
                          "盟畅的联系邮箱是什么？"]})
 
     admin.mount(app, settings, templates)
+    handoff.mount(app, settings)  # /api/v1/handoffs…, /admin/handoffs
     telegram.attach_webhook(app, settings)  # POST /telegram/webhook when configured
     return app
