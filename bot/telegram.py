@@ -185,6 +185,9 @@ class TelegramBot:
         app.add_handler(CallbackQueryHandler(self.on_feedback, pattern=r"^fb:"))
         app.add_handler(CallbackQueryHandler(self.on_stale_button))
         app.add_error_handler(self.on_error)
+        from . import handoff_telegram
+
+        handoff_telegram.add_handlers(app, self)  # replies to handoffs, when an agents' chat is set
         return app
 
     async def setup_commands(self, application: Application) -> None:
@@ -605,6 +608,9 @@ def attach_webhook(app: "FastAPI", settings: Settings | None = None,
     env = os.environ if environ is None else environ
     app.state.telegram = None
     if not env.get("TELEGRAM_WEBHOOK_URL", "").strip():
+        from . import telegram_polling
+
+        app.state.telegram = telegram_polling.attach(app, settings, env)  # token set: poll
         return None
     try:
         config = TelegramConfig.from_env(env, settings)

@@ -1,0 +1,92 @@
+"""The Telegram bot polling inside `privacybot serve`, when TELEGRAM_BOT_TOKEN is set and no
+webhook is: one process serves the widget, the API and the bot (handoffs included).
+
+TELEGRAM_POLLING=off leaves polling to a separate `privacybot telegram` process (two pollers of
+one bot exclude each other at the Bot API). Like the webhook, a Bot API that cannot be reached
+at start is retried in the background and never stops the web server.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+from telegram import Update
+from telegram.error import InvalidToken, TelegramError
+
+from .settings import Settings
+from .telegram import ConfigError, TelegramBot, TelegramConfig
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
+log = logging.getLogger("privacybot.telegram")
+
+
+class Poller:
+    """start()/stop() as the app's lifespan calls them (telegram.start_webhook/stop_webhook)."""
+
+    RETRY_FIRST = 5.0  # seconds before the first retry; doubled up to 5 minutes
+
+    def __init__(self, bot: TelegramBot):
+        self.bot = bot
+        self.application = bot.build_application(polling=True)
+        self.running = False
+        self._retry: asyncio.Task | None = None
+
+    async def start(self) -> None:
+        if not await self._try_start():
+            self._retry = asyncio.create_task(self._keep_trying())
+
+    async def _keep_trying(self) -> None:
+        delay = self.RETRY_FIRST
+        while True:
+            await asyncio.sleep(delay)
+            if await self._try_start():
+                return
+            delay = min(delay * 2, 300.0)
+
+    async def _try_start(self) -> bool:
+        try:
+            await self.application.initialize()
+        except InvalidToken:
+            log.error("Telegram: the Bot API rejected TELEGRAM_BOT_TOKEN; bot not started")
+            return True
+        except TelegramError as e:
+            log.error("Telegram: cannot reach the Bot API (%s); retrying", e)
+            return False
+        await self.application.start()
+        await self.bot.setup_commands(self.application)
+        await self.application.updater.start_polling(allowed_updates=Update.ALL_TYPES,
+                                                     poll_interval=0, timeout=20)
+        self.running = True
+        log.info("Telegram bot polling inside the web server")
+        return True
+
+    async def stop(self) -> None:
+        if self._retry is not None:
+            self._retry.cancel()
+            self._retry = None
+        if self.running:
+            self.running = False
+            await self.application.updater.stop()
+            await self.application.stop()
+            await self.application.shutdown()
+
+
+def attach(app: "FastAPI", settings: Settings | None,
+           environ: Mapping[str, str]) -> Poller | None:
+    """A Poller for the app when TELEGRAM_BOT_TOKEN is set (and TELEGRAM_POLLING is not off)."""
+    if not environ.get("TELEGRAM_BOT_TOKEN", "").strip():
+        return None
+    if environ.get("TELEGRAM_POLLING", "").strip().lower() in ("off", "false", "0", "no"):
+        log.info("TELEGRAM_POLLING=off: the bot runs elsewhere (privacybot telegram)")
+        return None
+    try:
+        config = TelegramConfig.from_env(environ, settings)
+    except ConfigError as e:
+        log.error("Telegram bot not started: %s", e)
+        return None
+    return Poller(TelegramBot(config, lambda: app.state.index,
+                              lambda: getattr(app.state, "store", None)))
