@@ -241,8 +241,7 @@ def create_app(settings: Settings | None = None, index: PolicyIndex | None = Non
     @app.get("/widget.js", tags=["pages"], response_class=FileResponse)
     def widget_js():
         """The chat widget: `<script src="https://BOT-HOST/widget.js" defer></script>`."""
-        return FileResponse(HERE / "static" / "widget.js", media_type="text/javascript",
-                            headers={"Cache-Control": "public, max-age=300"})
+        return handoff.widget_response(HERE / "static")  # widget.js with handoff.js in front
 
     @app.get("/api/v1/policies", response_model=list[PolicyOut], tags=["api"])
     def policies(request: Request) -> list[dict]:

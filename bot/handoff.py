@@ -453,3 +453,16 @@ async def stop(app: FastAPI) -> None:
     handoff = getattr(app.state, "handoff", None)
     if handoff is not None and handoff.relay is not None:
         await handoff.relay.close()
+
+
+def widget_response(static: "os.PathLike[str] | str"):
+    """/widget.js: handoff.js in front of widget.js, one file (the embed stays one tag). Read
+    at each request, as FileResponse did, so an edited file is served at once."""
+    from pathlib import Path as FilePath
+
+    from starlette.responses import Response
+
+    folder = FilePath(static)
+    body = (folder / "handoff.js").read_bytes() + b"\n" + (folder / "widget.js").read_bytes()
+    return Response(body, media_type="text/javascript",
+                    headers={"Cache-Control": "public, max-age=300"})

@@ -56,12 +56,12 @@ def telegram_env(mp, standin, **extra):
 @pytest.fixture(scope="module")
 def http(standin, policy_index, ho_store, hermetic_env):
     """`privacybot serve` with the token and an agents' chat, no webhook: it polls."""
-    with pytest.MonkeyPatch.context() as mp:
+    with pytest.MonkeyPatch.context() as mp:  # the environment only while the app is made
         telegram_env(mp, standin)
         app = create_app(Settings(), policy_index, ho_store)
-        with serve_app(app) as url, httpx.Client(base_url=url, trust_env=False, timeout=30) as c:
-            standin.wait("deleteWebhook", timeout=30)  # polling starts
-            yield c
+    with serve_app(app) as url, httpx.Client(base_url=url, trust_env=False, timeout=30) as c:
+        standin.wait("deleteWebhook", timeout=30)  # polling starts
+        yield c
 
 
 def start(http, **body):

@@ -110,17 +110,32 @@ def host_site():
         yield site
 
 
+_shared: dict = {}  # one Chromium for every test module importing this fixture (Playwright's
+# sync API runs one instance per thread; each importing module gets its own fixture instance)
+
+
 @pytest.fixture(scope="session")
 def chromium():
     if _missing:
         pytest.fail(f"CI must run the widget browser tests: {_missing}")
-    pw = sync_playwright().start()
+    if not _shared:
+        pw = sync_playwright().start()
+        try:
+            browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                         args=CHROMIUM_ARGS)
+        except BaseException:
+            pw.stop()
+            raise
+        _shared.update(pw=pw, browser=browser, users=0)
+    _shared["users"] += 1
     try:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+        yield _shared["browser"]
     finally:
-        pw.stop()
+        _shared["users"] -= 1
+        if not _shared["users"]:
+            _shared["browser"].close()
+            _shared["pw"].stop()
+            _shared.clear()
 
 
 @pytest.fixture

@@ -319,7 +319,8 @@
       return { open: false, items: [] };
     }
     function validItem(it) {
-      return it && typeof it === 'object' && ['user', 'bot', 'error'].indexOf(it.type) >= 0;
+      return it && typeof it === 'object' && (['user', 'bot', 'error'].indexOf(it.type) >= 0 ||
+        /^ho-/.test(String(it.type))); // ho-*: the handoff's (handoff.js)
     }
     function save() {
       try {
@@ -427,6 +428,7 @@
 
     // --- rendering of items ------------------------------------------------------------------
     function renderItem(item) {
+      if (/^ho-/.test(String(item.type))) return (handoff && handoff.render(item)) || h('p', { hidden: true });
       if (item.type === 'user') return h('div', { class: 'user', text: str(item.text) });
       if (item.type === 'bot') return renderBot(item);
       return renderError(item);
@@ -492,6 +494,7 @@
       } else {
         card.appendChild(h('p', { class: 'message', text: str(item.message) }));
         card.appendChild(chips());
+        if (handoff) card.appendChild(handoff.button(item, 'refused'));
       }
       card.appendChild(feedbackRow(item));
       return card;
@@ -510,6 +513,7 @@
       row.appendChild(down);
       if (sent) {
         row.appendChild(h('span', { class: 'thanks', text: T.thanks }));
+        if (handoff && item.fb.vote === 'down') row.appendChild(handoff.button(item, 'downvote'));
         return row;
       }
       var errorLine = h('p', { class: 'fb-error', hidden: true, role: 'alert', text: T.feedbackFailed });
@@ -665,6 +669,7 @@
     function onSubmit(e) {
       e.preventDefault();
       var q = input.value.trim();
+      if (q && handoff && handoff.active()) { input.value = ''; handoff.send(q); return; }
       if (!q || busy) return;
       input.value = '';
       ask(q);
@@ -734,6 +739,26 @@
       save();
       if (returnFocus) launcher.focus();
     }
+
+    // --- human handoff (bot/static/handoff.js, served in front of this file at /widget.js) ------
+    var handoff = null;
+    try {
+      if (SCRIPT && typeof SCRIPT.privacybotHandoff === 'function') {
+        handoff = SCRIPT.privacybotHandoff({
+          API: API, KEY: KEY, lang: lang, policy: policy, shadow: shadow, panel: panel, form: form,
+          input: input, log: log, state: state, h: h, str: str, call: call, addItem: addItem,
+          retryAfter: retryAfterSeconds, pathOf: pathOf, quoteBlock: quoteBlock, openLink: openLink,
+          rerender: function (item) {
+            var i = state.items.indexOf(item);
+            if (i < 0) return;
+            var el = renderItem(item);
+            elements[i].replaceWith(el);
+            elements[i] = el;
+            save();
+          }
+        });
+      }
+    } catch (e) { handoff = null; console.warn('privacybot widget: handoff unavailable:', e); }
 
     // --- restore -----------------------------------------------------------------------------
     var restored = state.items.slice();
