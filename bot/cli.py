@@ -158,6 +158,9 @@ def format_report(r: dict) -> str:
     lines += ["", "Per day and channel:"]
     lines += [f"  {d['day']}  {d['channel']:<10} {d['questions']:>6} questions, "
               f"{d['answered']:>6} answered" for d in r["per_day"]] or ["  (none)"]
+    from .handoff_store import report_lines
+
+    lines += report_lines(r.get("handoffs"))
     return "\n".join(lines)
 
 

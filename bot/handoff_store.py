@@ -302,3 +302,16 @@ def report(conn, since: datetime, top: int = 20) -> dict[str, Any]:
                               for r in unanswered[:top]],
     }
 
+
+
+def report_lines(r: dict | None) -> list[str]:
+    """The handoff part of `privacybot report`, as text lines."""
+    if not r:
+        return []
+    median = f"{r['median_first_reply_s']:.0f} s" if r["median_first_reply_s"] is not None else "—"
+    lines = ["", f"Handoffs: {r['total']}, {r['answered']} answered by an agent (median first "
+                 f"reply {median}), {r['unanswered']} nobody answered"]
+    lines += [f"  {d['day']}  {d['handoffs']:>6} handoffs" for d in r["per_day"]]
+    lines += [f"  not answered: {u['question'] or '—'}   ({u['status']}, {u['created_at']})"
+              for u in r["unanswered_recent"]]
+    return lines

@@ -284,3 +284,16 @@ def test_the_routes_are_in_the_openapi_document_with_their_statuses(http):
     names = [p["name"] for p in read["get"]["parameters"]]
     assert {"after", "wait", "authorization", "handoff_id"} <= set(names)
     json.dumps(paths)  # serializable as is
+
+
+def test_the_admin_report_shows_handoffs_per_day_first_reply_and_unanswered(http):
+    start(http, question="<i>nobody</i> answers me")
+    replied, _ = start(http)
+    assert admin_reply(http, replied, "hello").status_code == 303
+    page = http.get("/admin", auth=("agent", ADMIN))
+    assert page.status_code == 200
+    assert "人工客服 / Handoffs" in page.text and "首次回复中位数" in page.text
+    assert "&lt;i&gt;nobody&lt;/i&gt; answers me" in page.text
+    h = http.get("/admin/report.json", auth=("agent", ADMIN)).json()["handoffs"]
+    assert h["total"] >= 1 and h["unanswered"] >= 1 and h["per_day"]
+    assert h["median_first_reply_s"] is not None

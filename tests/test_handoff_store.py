@@ -154,3 +154,15 @@ def test_report_counts_handoffs_per_day_first_reply_and_unanswered(store):
     assert len(r["per_day"]) == 2
     assert r["answered"] == 3 and r["median_first_reply_s"] == 60.0
     assert r["unanswered"] == 1 and r["unanswered_recent"][0]["question"] == "q3"
+
+
+def test_privacybot_report_prints_the_handoffs(store):
+    from bot.cli import format_report
+
+    hs = Handoffs(store.engine)
+    row, _ = new(hs, question="有人吗？")
+    answered, _ = new(hs)
+    hs.add_message(answered["id"], sender="agent", text="在", agent="Li")
+    text = format_report(store.report(days=7))
+    assert "Handoffs: 2, 1 answered by an agent (median first reply" in text
+    assert "1 nobody answered" in text and "not answered: 有人吗？   (open," in text
