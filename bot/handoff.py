@@ -38,7 +38,12 @@ ID = r"^[0-9a-f]{32}$"
 MAX_WAIT = 25.0  # seconds a read may wait (under the request timeout and uvicorn's 30 s drain)
 DB_POLL = 1.0  # seconds between looks at the database while waiting (another process's writes)
 WAITERS_PER_CONVERSATION = 3  # concurrent long polls on one conversation
-EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s.]+(\.[^@\s.]+)+")
+# An e-mail address, and text with something in it, as the OpenAPI document states them (no
+# control characters: they are removed before checking).
+# Blanks and control characters spelled out: `\s` differs between Python, JavaScript and Rust.
+_BLANK = r"\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
+EMAIL_PATTERN = rf"^[^@{_BLANK}]{{1,64}}@[^@.{_BLANK}]+(\.[^@.{_BLANK}]+)+$"
+SOME_TEXT = rf"[^{_BLANK}]"
 
 
 # -- configuration ----------------------------------------------------------------------------------
@@ -143,7 +148,7 @@ class Handoff:
 # -- API models -------------------------------------------------------------------------------------
 
 def _clean(v: str) -> str:
-    v = clean_text(v)
+    v = clean_text(v, limit=len(v))  # over 2000 characters is refused, not cut
     if not v:
         raise ValueError("text is empty")
     return v
@@ -157,23 +162,27 @@ class HandoffRequest(BaseModel):
     lang: Literal["zh", "en", "zh-Hant"] | None = Field(None, description="The widget's language.")
     reason: Literal[REASONS] | None = Field(None, description=(
         "Why: `refused` (the bot could not answer), `downvote` (👎 on the answer), `panel`."))
-    contact: str | None = Field(None, max_length=254, description="An e-mail address (optional).")
+    contact: str | None = Field(None, max_length=254, pattern=EMAIL_PATTERN,
+                                description="An e-mail address (optional).")
 
     @field_validator("question")
     @classmethod
     def _question(cls, v: str | None) -> str | None:
         return clean_text(v) or None if v is not None else None
 
-    @field_validator("contact")
+    @field_validator("contact", mode="before")
     @classmethod
-    def _contact(cls, v: str | None) -> str | None:
-        return _email(v) if v is not None and v.strip() else None
+    def _contact(cls, v):
+        return _email(v)
 
 
-def _email(v: str) -> str:
+def _email(v):
+    """Cleaned before the pattern is checked; the pattern's error is made readable."""
+    if not isinstance(v, str):
+        return v  # the type check says what is wrong
     v = clean_text(v, 254)
-    if not EMAIL.fullmatch(v):
-        raise ValueError("contact must be an e-mail address such as name@example.com")
+    if not re.fullmatch(EMAIL_PATTERN, v):
+        raise ValueError("must be an e-mail address such as name@example.com")
     return v
 
 
@@ -185,12 +194,13 @@ class HandoffCreated(BaseModel):
 
 
 class VisitorMessage(BaseModel):
-    text: str = Field(max_length=2000, description="What the visitor writes to the agents.")
+    text: str = Field(max_length=2000, pattern=SOME_TEXT,
+                      description="What the visitor writes to the agents.")
 
-    @field_validator("text")
+    @field_validator("text", mode="before")
     @classmethod
-    def _text(cls, v: str) -> str:
-        return _clean(v)
+    def _text(cls, v):
+        return _clean(v) if isinstance(v, str) else v
 
 
 class MessageCreated(BaseModel):
@@ -198,11 +208,12 @@ class MessageCreated(BaseModel):
 
 
 class ContactRequest(BaseModel):
-    email: str = Field(max_length=254, description="Where an agent may write back.")
+    email: str = Field(max_length=254, pattern=EMAIL_PATTERN,
+                       description="Where an agent may write back.")
 
-    @field_validator("email")
+    @field_validator("email", mode="before")
     @classmethod
-    def _e(cls, v: str) -> str:
+    def _e(cls, v):
         return _email(v)
 
 

@@ -65,6 +65,7 @@ def mount(app: FastAPI, settings: Settings, handoff) -> None:
 
     @app.get("/admin/handoffs", response_class=HTMLResponse, tags=["admin"],
              responses={401: {"description": "Missing or wrong token"},
+                        404: {"description": "Admin disabled (no PRIVACYBOT_ADMIN_TOKEN)"},
                         503: {"description": "The log database is unavailable"}})
     def handoffs_page(request: Request):
         """Open handoffs with their messages, and a box to answer each."""
@@ -75,6 +76,7 @@ def mount(app: FastAPI, settings: Settings, handoff) -> None:
 
     @app.get("/admin/handoffs.json", tags=["admin"],
              responses={401: {"description": "Missing or wrong token"},
+                        404: {"description": "Admin disabled (no PRIVACYBOT_ADMIN_TOKEN)"},
                         503: {"description": "The log database is unavailable"}})
     def handoffs_json(request: Request) -> list[dict]:
         """The open handoffs and their messages, as JSON."""
@@ -92,7 +94,7 @@ def mount(app: FastAPI, settings: Settings, handoff) -> None:
                          400: {"description": "Bad form"},
                          401: {"description": "Missing or wrong token"},
                          403: {"description": "Missing or wrong form token"},
-                         404: {"description": "No such open conversation"},
+                         404: {"description": "No such open conversation, or admin disabled"},
                          409: {"description": "The conversation is closed"},
                          413: {"description": "Form too large"},
                          503: {"description": "The log database is unavailable"}})
@@ -126,7 +128,7 @@ def mount(app: FastAPI, settings: Settings, handoff) -> None:
                          400: {"description": "Bad form"},
                          401: {"description": "Missing or wrong token"},
                          403: {"description": "Missing or wrong form token"},
-                         404: {"description": "No such open conversation"},
+                         404: {"description": "No such open conversation, or admin disabled"},
                          413: {"description": "Form too large"},
                          503: {"description": "The log database is unavailable"}})
     async def close(request: Request, handoff_id: str = Path(pattern=ID)):

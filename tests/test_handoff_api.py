@@ -107,7 +107,7 @@ def test_the_server_tells_the_agents_what_the_bot_answered(http, handoff_store):
     ("", b'[]', 422),
     ("", "\udcff".encode("utf-8", "surrogatepass"), 422),
     ("", b'{"question": "' + b"x" * 70_000 + b'"}', 413),
-    ("/messages", b'{"text": "\\udfff"}', 422),
+
     ("/messages", b'{"text": 5}', 422),
     ("/messages", b'{"text": "   "}', 422),
     ("/messages", b'{"text": "\\u0000\\u0007"}', 422),
@@ -135,6 +135,15 @@ def test_bad_ids_get_422(http):
     _, auth = start(http)
     for bad in ("x", "%F0%9F%98%80", "A" * 32, "0" * 33):
         assert http.get(f"/api/v1/handoffs/{bad}/messages", headers=auth).status_code == 422
+
+
+def test_a_lone_surrogate_is_replaced_not_refused_nor_a_crash(http):
+    hid, auth = start(http)
+    r = http.post(f"/api/v1/handoffs/{hid}/messages", content=b'{"text": "a\\udfffb"}',
+                  headers={**auth, "Content-Type": "application/json"})
+    assert r.status_code == 201, r.text
+    [m] = http.get(f"/api/v1/handoffs/{hid}/messages", headers=auth).json()["messages"]
+    assert m["text"] == "a\ufffdb"
 
 
 def test_markup_and_odd_text_are_stored_and_returned_as_they_were_typed(http):
@@ -297,3 +306,41 @@ def test_the_admin_report_shows_handoffs_per_day_first_reply_and_unanswered(http
     h = http.get("/admin/report.json", auth=("agent", ADMIN)).json()["handoffs"]
     assert h["total"] >= 1 and h["unanswered"] >= 1 and h["per_day"]
     assert h["median_first_reply_s"] is not None
+
+
+def test_schemathesis_runs_every_check_on_the_handoff_routes(http):
+    """Generated requests, valid and not, with and without a conversation's real token: every
+    built-in check of schemathesis (no 5xx, documented statuses and headers, responses as the
+    schema says, …)."""
+    import schemathesis
+    from hypothesis import HealthCheck, given, settings
+
+    hid, auth = start(http)
+    schema = schemathesis.openapi.from_url(str(http.base_url) + "/openapi.json")
+    failures = []
+    for result in schema.get_all_operations():
+        operation = result.ok()
+        if not operation.path.startswith("/api/v1/handoffs"):
+            continue
+
+        @settings(max_examples=25, deadline=None, database=None,
+                  suppress_health_check=list(HealthCheck))
+        @given(case=operation.as_strategy(), real=st_booleans())
+        def check(case, real):
+            if case.query and "wait" in case.query:
+                case.query["wait"] = 0  # no long waits here: the long poll is tested above
+            if real and "handoff_id" in (case.path_parameters or {}):
+                case.path_parameters["handoff_id"] = hid
+                case.headers = {**(case.headers or {}), **auth}
+            try:
+                case.call_and_validate(base_url=str(http.base_url))
+            except (Exception, BaseExceptionGroup) as e:  # noqa: BLE001 - shown all together
+                failures.append((operation.method, operation.path, str(e)[:300]))
+
+        check()
+    assert failures == [], "\n".join(map(str, failures[:10]))
+
+
+def st_booleans():
+    from hypothesis import strategies
+    return strategies.booleans()
