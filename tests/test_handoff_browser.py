@@ -74,15 +74,6 @@ def shadow(page, js):
         f"() => {{ const root = document.querySelector('privacybot-widget').shadowRoot; return {js}; }}")
 
 
-WATCH_AGENT = """() => {
-  const root = document.querySelector('privacybot-widget').shadowRoot;
-  window.__agentSeen = [];
-  new MutationObserver(() => {
-    root.querySelectorAll('.ho-agent .bubble').forEach(b => {
-      if (!b.__seen) { b.__seen = true; window.__agentSeen.push([b.textContent, Date.now()]); }
-    });
-  }).observe(root.querySelector('.log'), {childList: true, subtree: true});
-}"""
 
 
 def test_refusal_to_a_person_and_back(open_page, host_site, bot_url, standin, ho_store):
@@ -115,16 +106,10 @@ def test_refusal_to_a_person_and_back(open_page, host_site, bot_url, standin, ho
     ho_store.flush()
     assert len(ho_store.question_rows()) == asks_before
 
-    # The agent replies in Telegram: shown as text within 3 s.
-    page.evaluate(WATCH_AGENT)
-    pushed = time.time()
+    # The agent replies in Telegram: shown as text (how fast: bench/handoff.py).
     agent_reply(standin, "您好 <script>alert(2)</script><i>我是客服</i>", card)
     bubble = w.locator(".ho-agent .bubble").last
-    expect(bubble).to_have_text("您好 <script>alert(2)</script><i>我是客服</i>", timeout=3000)
-    seen = page.evaluate("window.__agentSeen")[-1][1] / 1000
-    latency = seen - pushed
-    print(f"\nagent's Telegram reply → shown in the widget: {1000 * latency:.0f} ms")
-    assert latency < 3.0
+    expect(bubble).to_have_text("您好 <script>alert(2)</script><i>我是客服</i>")
     expect(w.locator(".ho-agent .who").last).to_have_text("Li · 人工客服")
     assert shadow(page, "root.querySelectorAll('script, img, i, b').length") == 0
 

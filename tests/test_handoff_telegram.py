@@ -122,19 +122,16 @@ def test_visitor_messages_arrive_escaped_as_replies_in_the_same_thread(http, sta
     assert follow.params["reply_parameters"]["message_id"] == card.result["message_id"]
 
 
-def test_an_agents_reply_reaches_the_visitor_as_text_within_3_seconds(http, standin, ho_store):
+def test_an_agents_reply_reaches_the_visitor_as_text(http, standin, ho_store):
+    """(How fast: bench/handoff.py.)"""
     hid, auth = start(http)
     card = card_of(standin, hid)
     before = read(http, hid, auth, wait=0)["messages"]
-    pushed = time.monotonic()
     agent_says(standin, "您好 <b>我是客服</b> & <script>", card.result)
     d = read(http, hid, auth, after=before[-1]["id"] if before else 0)
-    took = time.monotonic() - pushed
     [m] = d["messages"]
     assert m["text"] == "您好 <b>我是客服</b> & <script>" and m["sender"] == "agent"
     assert m["agent"] == "Agent"
-    assert took < 3.0, took
-    print(f"\nTelegram reply → visitor's long poll: {1000 * took:.0f} ms")
     standin.wait("setMessageReaction")  # the agent sees it went through
     # A reply to the agent's own reply (any message of the thread) is routed too.
     own = {"message_id": next(_ids) + 900_000, "chat": {"id": AGENTS, "type": "supergroup"}}
@@ -226,13 +223,9 @@ def test_a_separate_privacybot_telegram_process_shares_the_database(standin, pol
                 api.wait("deleteWebhook", timeout=90)  # the separate process polls
                 hid, auth = start(c)
                 card = card_of(api, hid)
-                pushed = time.monotonic()
                 agent_says(api, "来自另一个进程", card.result)
                 d = read(c, hid, auth, wait=10)
-                took = time.monotonic() - pushed
                 assert [m["text"] for m in d["messages"]] == ["来自另一个进程"]
-                assert took < 3.0, took
-                print(f"\nseparate process: Telegram reply → visitor's long poll: {1000 * took:.0f} ms")
         finally:
             proc.send_signal(signal.SIGINT)
             out, err = proc.communicate(timeout=30)
