@@ -19,10 +19,17 @@ from bot.store import Store
 from botapi_standin import BotApiStandIn, callback_update, message_update, user
 from conftest import serve_app
 from test_handoff_telegram import AGENT, AGENTS, telegram_env
-from test_widget_browser import (ARTIFACTS, LAUNCHER, NOT_HELPFUL, ask, chromium, expect, host_site,  # noqa: F401
-                                 open_page, widget)
+from test_widget_browser import (ARTIFACTS, LAUNCHER, NOT_HELPFUL, ask, expect, host_site,  # noqa: F401
+                                 open_page, shared_chromium, widget)
 
 TALK_ZH, TALK_EN = "联系人工客服", "Talk to a person"
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    """Stopped at the end of this module (unless test_widget_browser's is running too)."""
+    with shared_chromium() as browser:
+        yield browser
 
 
 @pytest.fixture(scope="module")
@@ -141,7 +148,7 @@ def test_refusal_to_a_person_and_back(open_page, host_site, bot_url, standin, ho
     expect(page.get_by_role("textbox", name="输入问题 / Your question")).to_have_attribute(
         "placeholder", "输入您的问题…")
     ask(page, "怎么注销账号？")
-    expect(w.locator(".card .path").last).to_have_text("盟畅云会议 › 五、您的权利 › 5.6 注销帐号")
+    expect(w.locator(".card > .path").last).to_have_text("盟畅云会议 › 五、您的权利 › 5.6 注销帐号")
     # The agent closes it in Telegram: the widget says so.
     standin.push(callback_update(f"ho:close:{hid}", from_user=user(AGENT, first_name="Li"),
                                  message=card.result, query_id="close-1"))

@@ -185,7 +185,7 @@ def test_replicas_migrate_together_and_share_one_log(pg_url):
         t.join()
     assert errors == [] and len(stores) == 4
     with stores[0].engine.connect() as conn:
-        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0001"
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0002"
         before = conn.execute(text("SELECT count(*) FROM questions")).scalar()
     for n, s in enumerate(stores):
         s.log_question(question=f"replica {n}", reply=UNANSWERED, channel="api", latency_ms=1,

@@ -11,6 +11,7 @@ import html
 import os
 import re
 import time
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -110,12 +111,14 @@ def host_site():
         yield site
 
 
-_shared: dict = {}  # one Chromium for every test module importing this fixture (Playwright's
-# sync API runs one instance per thread; each importing module gets its own fixture instance)
+_shared: dict = {}  # the one Chromium of this thread (Playwright's sync API runs one at a time)
 
 
-@pytest.fixture(scope="session")
-def chromium():
+@contextmanager
+def shared_chromium():
+    """Chromium for a module's tests, shared with any other module using it at the same time,
+    and stopped when the last one is done: Playwright's sync API leaves an event loop running
+    in the thread, which other tests' asyncio.run() cannot share."""
     if _missing:
         pytest.fail(f"CI must run the widget browser tests: {_missing}")
     if not _shared:
@@ -136,6 +139,12 @@ def chromium():
             _shared["browser"].close()
             _shared["pw"].stop()
             _shared.clear()
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    with shared_chromium() as browser:
+        yield browser
 
 
 @pytest.fixture

@@ -35,6 +35,27 @@
       rate: function (n) { return '操作太频繁，请 ' + n + ' 秒后再试'; },
       open: '查看原文'
     },
+    // Taiwan usage, as widget.js's own zh-Hant words (帳號, 連結, 資料).
+    'zh-Hant': {
+      talk: '聯絡真人客服',
+      back: '返回機器人',
+      placeholder: '寫給真人客服…',
+      banner: '已轉給真人客服：客服會在這裡回覆您。',
+      contactLabel: '留下電子郵件（選填），客服也可以寄信給您',
+      contactSave: '儲存',
+      contactSaved: function (e) { return '客服可以寄信到 ' + e; },
+      contactBad: '請輸入有效的電子郵件地址',
+      started: '已通知真人客服，您的問題和機器人的回答已經轉給他們。',
+      resumed: '繼續與真人客服的對話。',
+      claimed: function (n) { return (n || '客服') + ' 正在為您服務'; },
+      closed: '客服已結束對話。您可以繼續問機器人。',
+      agent: function (n) { return (n || '客服') + ' · 真人客服'; },
+      failed: '訊息沒有送出',
+      retry: '重試',
+      startFailed: '暫時無法聯絡真人客服，請稍後再試。',
+      rate: function (n) { return '操作太頻繁，請 ' + n + ' 秒後再試'; },
+      open: '查看原文'
+    },
     en: {
       talk: 'Talk to a person',
       back: 'Back to the bot',
@@ -167,7 +188,7 @@
       }
       var question = item && item.question ? str(item.question) : lastQuestion();
       var body = { question: question ? question.slice(0, 500) : null, policy_id: c.policy,
-                   lang: c.lang === 'zh' ? 'zh' : 'en', reason: reason };
+                   lang: ['zh', 'zh-Hant', 'en'].indexOf(c.lang) >= 0 ? c.lang : null, reason: reason };
       c.call('/api/v1/handoffs', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) })
         .then(function (r) {
           if (r.status === 429) throw { rate: c.retryAfter(r.headers.get('Retry-After')) };
