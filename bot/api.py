@@ -18,7 +18,7 @@ from pydantic import BaseModel, Field, field_validator
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from index import Answer, PolicyIndex
-from index.answer import EXAMPLES
+from index.answer import examples
 
 from . import admin, telegram
 from .guard import BodyLimit, RateLimit, SecurityHeaders, Timeout
@@ -234,7 +234,7 @@ def create_app(settings: Settings | None = None, index: PolicyIndex | None = Non
     def suggestions(request: Request, lang: Literal["zh", "en", "zh-Hant"] = "zh",
                     policy_id: str | None = Query(None, max_length=200)) -> dict:
         """Example questions to offer (the widget shows them as chips)."""
-        return {"lang": lang, "questions": EXAMPLES["en" if lang == "en" else "zh"]}
+        return {"lang": lang, "questions": examples(lang)}
 
     @app.get("/widget.js", tags=["pages"], response_class=FileResponse)
     def widget_js():
