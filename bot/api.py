@@ -242,6 +242,12 @@ def create_app(settings: Settings | None = None, index: PolicyIndex | None = Non
         return FileResponse(HERE / "static" / "widget.js", media_type="text/javascript",
                             headers={"Cache-Control": "public, max-age=300"})
 
+    @app.get("/favicon.ico", include_in_schema=False)
+    def favicon():
+        """The icon browsers ask every page for (made by tools/make_favicon.py)."""
+        return FileResponse(HERE / "static" / "favicon.ico", media_type="image/x-icon",
+                            headers={"Cache-Control": "public, max-age=86400"})
+
     @app.get("/api/v1/policies", response_model=list[PolicyOut], tags=["api"])
     def policies(request: Request) -> list[dict]:
         """The policies this server answers from."""
