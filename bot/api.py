@@ -1,4 +1,4 @@
-"""FastAPI app: the JSON API of ../shared/CONTRACT.md, the widget, policy pages, demo and admin."""
+"""FastAPI app: the JSON API of docs/contract.md, the widget, policy pages, demo and admin."""
 from __future__ import annotations
 
 import logging

@@ -1,4 +1,4 @@
-"""The HTTP API of ../shared/CONTRACT.md, over real HTTP against the real app under uvicorn."""
+"""The HTTP API of docs/contract.md, over real HTTP against the real app under uvicorn."""
 from __future__ import annotations
 
 import re
