@@ -1,5 +1,6 @@
 """Installing: the wheel builds without setuptools warnings and holds every file the app reads;
-`dev.sh serve` installs the runtime dependencies only, `dev.sh test` adds the test tools."""
+`dev.sh serve` installs the runtime dependencies only, `dev.sh test` adds the test tools; the
+Dockerfile is one the image check can build."""
 from __future__ import annotations
 
 import os
@@ -25,24 +26,28 @@ PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 @pytest.fixture(scope="module")
 def wheel_build(tmp_path_factory) -> tuple[zipfile.ZipFile, str]:
     """The project's wheel, built offline by setuptools from a copy of the sources, and the
-    build's output (its warnings)."""
+    output (its warnings) of that build and of an editable one (what dev.sh installs)."""
     src = tmp_path_factory.mktemp("src")
     for name in ("pyproject.toml", "README.md"):
         shutil.copy(ROOT / name, src / name)
     for name in ("index", "bot"):
         shutil.copytree(ROOT / name, src / name, ignore=shutil.ignore_patterns("__pycache__"))
-    out = tmp_path_factory.mktemp("wheel")
-    p = subprocess.run(
-        [sys.executable, "-c", "import sys; from setuptools import build_meta as b; "
-         "print(b.build_wheel(sys.argv[1]))", str(out)],
-        cwd=src, capture_output=True, text=True, timeout=300)
-    assert p.returncode == 0, p.stderr[-3000:]
-    return zipfile.ZipFile(out / p.stdout.split()[-1]), p.stdout + p.stderr
+    outputs = {}
+    for kind in ("editable", "wheel"):  # one process each: setuptools keeps state between them
+        out = tmp_path_factory.mktemp(kind)
+        p = subprocess.run(
+            [sys.executable, "-c", "import sys; from setuptools import build_meta as b; "
+             f"print(b.build_{kind}(sys.argv[1]))", str(out)],
+            cwd=src, capture_output=True, text=True, timeout=300)
+        assert p.returncode == 0, p.stderr[-3000:]
+        outputs[kind] = (out / p.stdout.split()[-1], p.stdout + p.stderr)
+    return zipfile.ZipFile(outputs["wheel"][0]), outputs["editable"][1] + outputs["wheel"][1]
 
 
 def test_wheel_builds_without_warnings(wheel_build):
     _, output = wheel_build
-    warnings = [ln for ln in output.splitlines() if re.search(r"warn|deprecat", ln, re.I)
+    # setuptools frames its warnings and notes in "!!" banners (Warning, InformationOnly)
+    warnings = [ln for ln in output.splitlines() if re.search(r"warn|deprecat|information|!!", ln, re.I)
                 and "byte-compiling is disabled" not in ln]
     assert warnings == [], "\n".join(warnings)
 
@@ -116,3 +121,28 @@ def test_dev_sh_test_installs_the_test_tools_and_serve_then_reuses_them(checkout
     assert dev_sh(checkout, "serve") == ["privacybot serve"]  # the test install holds the runtime
     os.utime(checkout / "pyproject.toml", (2e9, 2e9))  # the dependencies changed: install again
     assert "python -m pip install --quiet -e .[dev]" in dev_sh(checkout, "test")
+
+
+# -- Dockerfile ------------------------------------------------------------------------------------
+
+DOCKERFILE = (ROOT / "Dockerfile").read_text(encoding="utf-8")
+
+
+def test_dockerfile_starts_from_a_base_that_can_be_swapped():
+    lines = [ln for ln in DOCKERFILE.splitlines() if ln.strip() and not ln.startswith("#")]
+    assert lines[0] == "ARG BASE=python:3.11-slim"
+    assert re.fullmatch(r"FROM \$\{BASE\} AS \w+", lines[1])
+
+
+def test_dockerfile_final_stage_has_no_build_or_test_tools():
+    stages = re.split(r"^FROM ", DOCKERFILE, flags=re.M)
+    assert len(stages) == 3, "two stages: build, then the image"
+    final = stages[-1]
+    assert "COPY --from=build /opt/privacybot /opt/privacybot" in final
+    assert not re.search(r"pip install|apt-get|\[dev\]|gcc|build-essential", final)
+    assert re.search(r"pip install [^\n]*/src( \\)?$", stages[1], re.M)  # `.`, not `.[dev]`
+    for path in re.findall(r"^COPY (?!--from)(.+) \S+$", DOCKERFILE, re.M):
+        for name in path.split():
+            assert (ROOT / name).exists(), name
+    ignored = (ROOT / ".dockerignore").read_text(encoding="utf-8").split()
+    assert {".venv", ".git", "tests"} <= set(ignored)
