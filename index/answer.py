@@ -130,5 +130,5 @@ def not_answered(question: str, lang: str, policies: list[Policy],
         opening = (w["missing"].format(names="、".join(f"「{m}」" for m in missing))
                    if missing else w["none"])
         msg = (opening + w["offer"] + known + w["for_example"]
-               + " / ".join(examples(lang if lang in _ZH else "zh")))
+               + " / ".join(examples(lang)))
     return Reply(question, False, msg, lang, [])
