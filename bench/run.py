@@ -41,7 +41,7 @@ ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
 RESULTS = BENCH / "results"
 VENV_BIN = Path(sys.executable).parent
-DEV_SET = Path("/work/shared/eval/dev.jsonl")
+DEV_SET = ROOT / "tests" / "data" / "eval" / "dev.jsonl"
 HOST = "127.0.0.1"
 
 # Added to the dev set's questions: more English and Traditional Chinese, and questions that
