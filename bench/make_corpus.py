@@ -1,7 +1,7 @@
 """Generate N synthetic privacy policies from the two seed policies, deterministically.
 
 Each policy is a variation of one seed (the curated Markdown of corpus/ or, for about a quarter,
-the raw scraped text of /work/shared/seeds/): its own product, company, domain, phone and date;
+the raw scraped text of tests/data/seeds/): its own product, company, domain, phone and date;
 sections shuffled, dropped or borrowed from the other seed; sentences swapped between the
 seeds; synonym groups rewritten; periods and ages changed; product-specific feature clauses
 added. Vocabulary and lengths vary the way a crawl of real app policies does (~13–25 k
@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 BENCH = Path(__file__).resolve().parent
 CORPORA = BENCH / "corpora"
 SEED_MD = [ROOT / "corpus" / "mcmeet.md", ROOT / "corpus" / "vymeet.md"]
-SEED_RAW_DIR = Path("/work/shared/seeds")
+SEED_RAW_DIR = ROOT / "tests" / "data" / "seeds"  # the launch policies as scraped
 GENERATOR_VERSION = 1
 RAW_SHARE = 0.25  # share of policies generated from the raw scraped seeds
 

@@ -1,7 +1,9 @@
-"""Answer quality of a question set, in process: the hit rule of the shared scorer without a server.
+"""Answer quality of a question set, in process: the hit rule of tests/data/eval/score.py without a server.
 
-    .venv/bin/python -m bench.quality --corpus corpus --corpus ../shared/eval/unseen/corpus \
-        --questions ../shared/eval/unseen/unseen.jsonl [--misses] [--json] [--top N]
+    .venv/bin/python -m bench.quality --corpus corpus [--corpus DIR …] \
+        --questions tests/data/eval/dev.jsonl [--misses] [--json] [--top N]
+
+(tests/data/qa/README.md shows it on the qa set's 13 policies.)
 
 Each question line is {"id", "q", "lang", "answerable", "gold": [{"policy", "needle"}],
 "policy_id"?}. A question is a hit at k when one of the first k answers quotes a clause of at

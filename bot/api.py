@@ -1,4 +1,4 @@
-"""FastAPI app: the JSON API of ../shared/CONTRACT.md, the widget, policy pages, demo and admin."""
+"""FastAPI app: the JSON API of docs/contract.md, the widget, policy pages, demo and admin."""
 from __future__ import annotations
 
 import logging
@@ -18,7 +18,7 @@ from pydantic import BaseModel, Field, field_validator
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from index import Answer, PolicyIndex
-from index.answer import EXAMPLES
+from index.answer import examples
 
 from . import admin, handoff, telegram
 from .guard import BodyLimit, RateLimit, SecurityHeaders, Timeout
@@ -236,12 +236,18 @@ def create_app(settings: Settings | None = None, index: PolicyIndex | None = Non
     def suggestions(request: Request, lang: Literal["zh", "en", "zh-Hant"] = "zh",
                     policy_id: str | None = Query(None, max_length=200)) -> dict:
         """Example questions to offer (the widget shows them as chips)."""
-        return {"lang": lang, "questions": EXAMPLES["en" if lang == "en" else "zh"]}
+        return {"lang": lang, "questions": examples(lang)}
 
     @app.get("/widget.js", tags=["pages"], response_class=FileResponse)
     def widget_js():
         """The chat widget: `<script src="https://BOT-HOST/widget.js" defer></script>`."""
         return handoff.widget_response(HERE / "static")  # widget.js with handoff.js in front
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    def favicon():
+        """The icon browsers ask every page for (made by tools/make_favicon.py)."""
+        return FileResponse(HERE / "static" / "favicon.ico", media_type="image/x-icon",
+                            headers={"Cache-Control": "public, max-age=86400"})
 
     @app.get("/api/v1/policies", response_model=list[PolicyOut], tags=["api"])
     def policies(request: Request) -> list[dict]:

@@ -51,6 +51,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if args.watch:
         overrides["watch"] = True
     settings = Settings(**overrides)
+    problem = _cannot_listen(settings.host, settings.port)  # before anything is loaded or said
+    if problem:
+        print(f"privacybot: {problem}", file=sys.stderr)
+        return 1
     log_config = logs.setup(settings.log_format, settings.log_level)
     index = settings.load_index(progress=_progress_bar())  # fail here, clearly, not in a worker
     store = _open_store(settings.database_url, settings)
@@ -83,6 +87,32 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cannot_listen(host: str, port: int) -> str | None:
+    """Why `serve` could not listen on host:port, or None. Binds and closes a socket as uvicorn
+    will, so a busy port is one clear line instead of a start, a traceback and exit code 3."""
+    import errno
+    import socket
+
+    if not 0 <= port <= 65535:
+        return f"port {port} is not a port number (0 to 65535)"
+    try:
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        with socket.socket(family) as sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does
+            sock.bind((host.strip("[]"), port))
+    except socket.gaierror:
+        return f"cannot listen on {host}: no such address"
+    except OSError as e:
+        if e.errno == errno.EADDRINUSE:
+            return f"port {port} is in use"
+        if e.errno == errno.EACCES:
+            return f"no permission to listen on port {port} (ports below 1024 need privileges)"
+        if e.errno == errno.EADDRNOTAVAIL:
+            return f"cannot listen on {host}: it is not an address of this machine"
+        return f"cannot listen on {host}:{port}: {e.strerror or e}"
+    return None
+
+
 def _open_store(url: str, settings: Settings, **kw) -> "Store | None":
     """The log store, or None after a clear message when the URL cannot be used at all.
 
@@ -108,8 +138,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
         print(f"privacybot: unknown policy {args.policy!r}; known: {', '.join(index.policies)}",
               file=sys.stderr)
         return 2
-    reply = index.ask(question, args.policy, args.top_k, args.lang,
-                      Settings().public_base_url or "http://127.0.0.1:8000")
+    reply = index.ask(question, args.policy, args.top_k, args.lang, Settings().link_base())
     if args.json:
         # The API's reply; "id" is null because the terminal's questions are not logged.
         print(json.dumps({"id": None, **reply.to_dict()}, ensure_ascii=False, indent=2))
@@ -241,9 +270,28 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _command_parser(parser: argparse.ArgumentParser, command: str) -> argparse.ArgumentParser:
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    return sub.choices.get(command, parser)
+
+
+def _unknown_options(parser: argparse.ArgumentParser, unknown: list[str]) -> None:
+    """Exit with the command's usage, naming what it did not recognize and the near option."""
+    import difflib
+
+    options = [o for a in parser._actions for o in a.option_strings]
+    near = [m for u in unknown if u.startswith("-")
+            for m in difflib.get_close_matches(u.split("=")[0], options, n=1, cutoff=0.6)]
+    parser.error(f"unrecognized arguments: {' '.join(unknown)}"
+                 + (f" (did you mean {' or '.join(dict.fromkeys(near))}?)" if near else ""))
+
+
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:  # told by the command's own parser, with its usage, not the top-level one
+        _unknown_options(_command_parser(parser, args.command), unknown)
     try:
         return args.func(args)
     except CorpusError as exc:

@@ -58,6 +58,16 @@ class Settings(BaseSettings):
 
         return load_or_build(self.corpus, self.cache_root(), **kw)[0]
 
+    def link_base(self) -> str:
+        """Base of clause links outside a request (`privacybot ask`): PUBLIC_BASE_URL, else the
+        address `serve` listens on; a wildcard host (0.0.0.0, ::) is not one to open, so 127.0.0.1."""
+        if self.public_base_url.strip():
+            return self.public_base_url.strip().rstrip("/")
+        host = self.host.strip()
+        host = "127.0.0.1" if host in ("", "0.0.0.0", "::", "[::]") else host
+        host = f"[{host}]" if ":" in host and not host.startswith("[") else host
+        return f"http://{host}:{self.port}"
+
     @property
     def cors_origin_list(self) -> list[str]:
         return [o.strip().rstrip("/") for o in self.cors_origins.split(",") if o.strip()]

@@ -112,8 +112,23 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 MIGRATION_LOCK = 7_212_023  # PostgreSQL advisory lock id: replicas starting together migrate in turn
 
 
+# The newest migration's revision (tests/test_store.py checks it against Alembic's head). A
+# database already there is not migrated, and Alembic (10 MB of memory) is never imported.
+SCHEMA_HEAD = "0002"
+
+
+def schema_is_current(engine: Engine) -> bool:
+    try:
+        with engine.connect() as conn:
+            return conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == SCHEMA_HEAD
+    except SQLAlchemyError:  # no such table yet: a new database
+        return False
+
+
 def migrate(engine: Engine) -> None:
     """Run the Alembic migrations up to the newest (bot/migrations/versions/)."""
+    if schema_is_current(engine):
+        return
     from alembic import command
     from alembic.config import Config
 

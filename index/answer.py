@@ -3,17 +3,41 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass, field
-from functools import lru_cache
 
 from .corpus import Policy
 from .sections import Clause
 
 _SPACES = re.compile(r"\s+")
+# Example questions offered to askers, per reply language. The Traditional ones are written
+# by hand in Taiwan usage (註銷帳號, 蒐集, 資料), not converted from the Simplified ones.
 EXAMPLES = {
     "zh": ["怎么注销账号？", "会收集我的位置信息吗？", "会把我的信息分享给第三方吗？"],
+    "zh-Hant": ["怎麼註銷帳號？", "會蒐集我的位置資訊嗎？", "會把我的資料分享給第三方嗎？"],
     "en": ["How do I delete my account?", "Do you share my data with advertisers?",
            "Where is my data stored?"],
 }
+
+# The words around a Chinese reply, written by hand for each script: OpenCC's phrase
+# conversion of the Simplified ones turned 注销 (close the account) into 登出 (log out).
+_ZH = {
+    "zh": {"per": "根据", "edition": "版", "no_date": "日期不详", "open": "查看原文：",
+           "related": "相关条款：", "and_more": "等 {n} 个产品",
+           "missing": "抱歉，我这里没有{names}的隐私政策。",
+           "none": "抱歉，隐私政策中没有找到能回答这个问题的条款。",
+           "offer": "我可以回答这些产品如何收集、使用、共享、存储和保护个人信息，以及您有哪些权利：",
+           "for_example": "。例如："},
+    "zh-Hant": {"per": "根據", "edition": "版", "no_date": "日期不詳", "open": "查看原文：",
+                "related": "相關條款：", "and_more": "等 {n} 個產品",
+                "missing": "抱歉，我這裡沒有{names}的隱私政策。",
+                "none": "抱歉，隱私政策中沒有找到能回答這個問題的條款。",
+                "offer": "我可以回答這些產品如何蒐集、使用、分享、儲存和保護個人資料，以及您有哪些權利：",
+                "for_example": "。例如："},
+}
+
+
+def examples(lang: str) -> list[str]:
+    """The example questions for a reply language (zh, zh-Hant, en; others get zh)."""
+    return EXAMPLES.get(lang, EXAMPLES["zh"])
 
 
 @dataclass
@@ -55,18 +79,6 @@ def quote_of(clause: Clause) -> str:
     return "\n".join(_SPACES.sub(" ", ln).strip() for ln in clause.text.split("\n") if ln.strip())
 
 
-@lru_cache(maxsize=1)
-def _s2t():
-    import opencc
-
-    return opencc.OpenCC("s2twp")
-
-
-def _localize(text: str, lang: str) -> str:
-    """Framing text in Traditional Chinese for a Traditional question (quotes stay as they are)."""
-    return _s2t().convert(text) if lang == "zh-Hant" else text
-
-
 def _base(lang: str) -> str:
     return "en" if lang == "en" else "zh"
 
@@ -85,12 +97,12 @@ def compose(question: str, lang: str, answers: list[Answer], policies: dict[str,
             msg += "\n\nSee also: " + "; ".join(
                 f"{policies[a.policy_id].latin_name} › {a.heading}" for a in answers[1:])
     else:
-        t = lambda s: _localize(s, lang)  # noqa: E731 - framing words only
-        date = best.updated or t("日期不详")
-        msg = (t("根据") + f"《{best.policy_title}》（{best.product}，{date} " + t("版") + "）"
-               f"「{best.heading}」：\n\n{best.quote}\n\n" + t("查看原文：") + best.url)
+        w = _ZH.get(lang, _ZH["zh"])
+        date = best.updated or w["no_date"]
+        msg = (w["per"] + f"《{best.policy_title}》（{best.product}，{date} " + w["edition"] + "）"
+               f"「{best.heading}」：\n\n{best.quote}\n\n" + w["open"] + best.url)
         if len(answers) > 1:
-            msg += "\n\n" + t("相关条款：") + "；".join(f"{a.product} › {a.heading}" for a in answers[1:])
+            msg += "\n\n" + w["related"] + "；".join(f"{a.product} › {a.heading}" for a in answers[1:])
     return Reply(question, True, msg, lang, answers)
 
 
@@ -112,11 +124,11 @@ def not_answered(question: str, lang: str, policies: list[Policy],
                f"store and protect personal information, and about your rights: {known}. "
                "For example: " + " / ".join(EXAMPLES["en"]))
     else:
+        w = _ZH.get(lang, _ZH["zh"])
         known = "、".join(f"{p.product}（《{p.title}》）" for p in shown)
-        known += _localize(f"等 {len(policies)} 个产品", lang) if more > 0 else ""
-        opening = ("抱歉，我这里没有" + "、".join(f"「{m}」" for m in missing) + "的隐私政策。"
-                   if missing else "抱歉，隐私政策中没有找到能回答这个问题的条款。")
-        msg = (_localize(opening + "我可以回答这些产品如何收集、使用、共享、存储和保护个人信息，"
-                         "以及您有哪些权利：", lang)
-               + known + _localize("。例如：" + " / ".join(EXAMPLES["zh"]), lang))
+        known += w["and_more"].format(n=len(policies)) if more > 0 else ""
+        opening = (w["missing"].format(names="、".join(f"「{m}」" for m in missing))
+                   if missing else w["none"])
+        msg = (opening + w["offer"] + known + w["for_example"]
+               + " / ".join(examples(lang)))
     return Reply(question, False, msg, lang, [])

@@ -14,14 +14,14 @@ from typing import Callable
 import numpy as np
 
 from .answer import Answer, Reply, compose, not_answered
-from . import kernel
+from . import dense
 from .bm25 import BM25
 from .corpus import Policy, load_corpus
 from .names import Names
 from .query import Alt, Query, Vocabulary, analyze
 from .sections import Clause
 from .spelling import Spelling, readings as pinyin_readings
-from .kernel import GRAMS, HEADS, WORDS
+from .dense import GRAMS, HEADS, WORDS
 from .text import Tokenizer, bigrams, cjk_chars, entity_words, normalize, tokenize_many
 
 log = logging.getLogger(__name__)
@@ -34,6 +34,9 @@ HEADING_WEIGHT = 0.5
 # COORD_FLOOR + (1 − COORD_FLOOR) · coverage.
 RERANK = 50
 COORD_FLOOR = 0.5
+# Scoring: from this many clauses on, the compiled kernel (kernel.py, numba); below, the same
+# ranking in numpy (dense.py), which spares a small deployment numba's memory and start time.
+COMPILED_FROM = 1000
 # Abstention: only a privacy question is answered (vocab/privacy.txt); the best clause must
 # then cover this share of the question's words (by idf): a question with a strong privacy word
 # MIN_COVERAGE, one with weak ones only (电话, 照片, 推荐 …) WEAK_COVERAGE…
@@ -47,6 +50,12 @@ OFFTOPIC_CUE = 2
 CUE_IS_DOMAIN = 3
 # Answers after the first are kept only when they score this share of the first.
 RELATIVE_CUTOFF = 0.35
+
+
+def _compiled():
+    """The compiled kernel; imported only for a corpus that needs it (numba is heavy)."""
+    from . import kernel
+    return kernel
 
 
 def _read_only(a: np.ndarray, dtype) -> np.ndarray:
@@ -138,6 +147,7 @@ class PolicyIndex:
                              for bm in (self.words, self.grams, self.heads))
         self._everything = (np.array([0], dtype=np.int64),
                             np.array([len(self.entries)], dtype=np.int64))
+        self._scorer = _compiled() if len(self.entries) >= COMPILED_FROM else dense
         # Compile the kernel now (or load it from numba's cache), not at the first question;
         # the typo tables (a third of a second at a thousand policies) meanwhile in the
         # background, so neither start nor the first question waits for them.
@@ -236,7 +246,7 @@ class PolicyIndex:
             lo, hi = (np.array(x, dtype=np.int64) for x in zip(*spans))
         else:
             lo, hi = self._everything
-        return kernel.score_top(*self._postings, self._negative, *self._plan(q), lo, hi, top,
+        return self._scorer.score_top(*self._postings, self._negative, *self._plan(q), lo, hi, top,
                                 BIGRAM_WEIGHT, HEADING_WEIGHT)
 
     def search(self, q: Query, policy_id: str | None = None, k: int = 3) -> list[Hit]:
@@ -286,7 +296,7 @@ class PolicyIndex:
                 gids.extend(g or ())
                 ghi.append(len(gids))
         ind_w, _, ptr_w, ind_g, _, ptr_g = self._postings[:6]
-        hits = kernel.key_hits(ind_w, ptr_w, ind_g, ptr_g,
+        hits = self._scorer.key_hits(ind_w, ptr_w, ind_g, ptr_g,
                                *(np.array(x, dtype=np.int64) for x in (word, glo, ghi, gids)),
                                rows)
         if not keys or not len(rows):

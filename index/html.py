@@ -6,11 +6,15 @@ breaks it. Headings `<h1>`–`<h6>` become Markdown headings, a paragraph whose 
 becomes a `**bold**` line (a heading for the sectioner), and a table row becomes one line with
 its cells separated by tabs (a row is never cut, a cell never read as a heading), unless its
 cells hold paragraphs or headings (a table used to lay out the page). Scripts,
-styles, forms and the page's `<nav>`, `<header>` and `<footer>` are dropped.
+styles, forms and the page's `<nav>`, `<header>` and `<footer>` are dropped, and so are menus
+written without them: a list of links to the site's own pages and nothing else (a list of
+links to other sites, such as partners' policies, stays), with the link that titles it.
 """
 from __future__ import annotations
 
 import re
+from collections import Counter
+from urllib.parse import urlsplit
 
 _SKIP = {"script", "style", "noscript", "nav", "header", "footer", "svg", "template", "head",
          "iframe", "object", "select", "option", "textarea", "button", "input", "title", "meta",
@@ -56,6 +60,45 @@ def _cell_text(node) -> str:
     return _clean(node.text(separator=" ", deep=True))
 
 
+MENU_ITEMS = 3  # a list of fewer links is not taken for a menu
+
+
+def _links_only(node) -> bool:
+    """Whether all the text of a node is the text of its links (and there is some)."""
+    text = _clean(node.text(separator=" ", deep=True))
+    links = " ".join(_clean(a.text(separator=" ", deep=True)) for a in node.css("a[href]"))
+    return bool(text) and _clean(links) == text
+
+
+def _is_menu(node) -> bool:
+    """A list whose items are only links, to one site (or relative, tel:, mailto:)."""
+    items = [c for c in node.iter() if c.tag == "li"]
+    if len(items) < MENU_ITEMS or not all(_links_only(li) for li in items):
+        return False
+    # a menu links within its own site (a stray shortened link aside); a list of partners'
+    # policies links to as many sites as it has items
+    sites = Counter(_site(a.attributes.get("href") or "") for li in items for a in li.css("a[href]"))
+    own = sites.pop("", 0) + max(sites.values(), default=0)
+    return own >= 0.75 * (own + sum(sites.values()) - max(sites.values(), default=0))
+
+
+def _site(href: str) -> str:
+    """The registered domain of a link (support.zoom.us → zoom.us; a.b.co.uk → b.co.uk);
+    "" for a relative, tel: or mailto: link."""
+    labels = urlsplit(href).hostname.split(".") if urlsplit(href).hostname else []
+    keep = 3 if len(labels) >= 3 and labels[-2] in ("co", "com", "net", "org", "gov", "edu", "ac") else 2
+    return ".".join(labels[-keep:])
+
+
+def _titles_menu(node) -> bool:
+    """A heading that is only a link, followed by a menu (a footer column: "Sales", links)."""
+    nxt = node.next
+    while nxt is not None and nxt.tag == "-text" and not (nxt.text_content or "").strip():
+        nxt = nxt.next
+    return nxt is not None and nxt.tag in ("ul", "ol", "menu") and _links_only(node) \
+        and _is_menu(nxt)
+
+
 def html_to_text(html: str) -> str:
     """Readable lines of an HTML page: headings become Markdown headings, blocks become lines."""
     from selectolax.lexbor import LexborHTMLParser as HTMLParser
@@ -86,6 +129,9 @@ def html_to_text(html: str) -> str:
             continue
         if tag is None or tag.startswith("-") or tag in _SKIP:
             continue  # comments, doctype, dropped elements
+        if (tag in ("ul", "ol", "menu") and _is_menu(node)) or (tag in _HEADINGS
+                                                               and _titles_menu(node)):
+            continue
         if tag == "br":
             out.flush()
             continue

@@ -30,7 +30,7 @@ if "NUMBA_CACHE_DIR" not in os.environ and not os.access(Path(__file__).parent, 
 
 from numba import njit  # noqa: E402
 
-WORDS, GRAMS, HEADS = 0, 1, 2
+from .dense import GRAMS, HEADS, WORDS  # noqa: E402
 BLOCK = 2048  # clauses per block: six float arrays of this size stay in the L1/L2 cache
 
 

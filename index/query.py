@@ -138,8 +138,8 @@ class Vocabulary:
         """The question without its off-topic cues: a privacy word inside one says nothing
         ("忘记密码" is a password to reset, not one to protect)."""
         for cue in self.offtopic_cues(norm):
-            if cue in self._latin_cues:
-                norm = " ".join(w for w in en_words(norm) if stem(w) != cue)
+            if cue in self._latin_cues:  # blank the English words of that stem, keep the rest
+                norm = _EN_WORD.sub(lambda m: " " if stem(en_words(m[0])[0]) == cue else m[0], norm)
             else:
                 norm = norm.replace(cue, " ")
         return norm

@@ -24,6 +24,7 @@ VOCAB_DIR = Path(__file__).parent / "vocab"
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _CJK_RUN = re.compile(f"[{_CJK}]+")
 _HAS_WORD = re.compile(f"[{_CJK}a-z0-9]")
+log = logging.getLogger(__name__)
 _LATIN_WORD = re.compile(r"[a-z0-9]+(?:[.'’][a-z0-9]+)*")
 _LATIN_ONLY = re.compile(r"[a-z]+")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
@@ -106,9 +107,7 @@ class Tokenizer:
         self.backend = backend or default_backend()
         self._lock = threading.Lock()
         if self.backend == "rjieba":
-            import rjieba
-
-            self._jieba = rjieba.Jieba()
+            self._jieba = _rjieba_class()()
             self._add = lambda word, freq: self._jieba.add_word(word, freq, None)
             self._cut = lambda text: self._jieba.cut(text, True)
             self._pieces = lambda text: self._jieba.cut(text, False)
@@ -161,6 +160,33 @@ class Tokenizer:
         """Dictionary words and single characters of normalized text (jieba without its HMM,
         which joins unknown runs into new words: 要读, 哪关), without stopwords."""
         return self._kept(self._pieces(norm))
+
+
+@lru_cache(maxsize=1)
+def _rjieba_class():
+    """rjieba's Jieba. The rjieba package builds a default Jieba of its own at import (24 MB
+    of dictionary) that we never use: its compiled module is loaded alone when it can be."""
+    import importlib.machinery
+    import importlib.util
+    import sys
+
+    if "rjieba" not in sys.modules:
+        try:
+            spec = importlib.util.find_spec("rjieba")
+            for folder in spec.submodule_search_locations or ():
+                for suffix in importlib.machinery.EXTENSION_SUFFIXES:
+                    path = Path(folder) / f"rjieba{suffix}"
+                    if path.is_file():
+                        loader = importlib.machinery.ExtensionFileLoader("rjieba.rjieba", str(path))
+                        ext = importlib.util.module_from_spec(
+                            importlib.util.spec_from_loader("rjieba.rjieba", loader))
+                        loader.exec_module(ext)
+                        return ext.Jieba
+        except Exception as e:  # noqa: BLE001 - a layout we do not know: the usual import
+            log.debug("rjieba's module not loaded alone (%s); importing the package", e)
+    import rjieba
+
+    return rjieba.Jieba
 
 
 def default_backend() -> str:

@@ -1,4 +1,4 @@
-"""The HTTP API of ../shared/CONTRACT.md, over real HTTP against the real app under uvicorn."""
+"""The HTTP API of docs/contract.md, over real HTTP against the real app under uvicorn."""
 from __future__ import annotations
 
 import re
@@ -117,6 +117,46 @@ def test_english_suggestions_are_answered(client):
     assert len(examples) >= 2
     unanswered = [q for q in examples if not ask(client, question=q).json()["answered"]]
     assert unanswered == []
+
+
+def simplified_characters(text: str) -> list[str]:
+    """The characters of `text` that Traditional Chinese writes otherwise (账, 号, 么 …)."""
+    import opencc
+
+    s2t = opencc.OpenCC("s2t")
+    return [ch for ch in text if s2t.convert(ch) != ch]
+
+
+def test_traditional_refusal_is_written_in_traditional(client):
+    message = ask(client, question="明天會下雨嗎").json()["message"]
+    framing = message.split("：")[0] + message.split("例如：")[-1]  # the policies' titles aside
+    assert simplified_characters(framing) == [], message
+    assert "註銷帳號" in message and "登出" not in message, message  # not "log out"
+    examples = suggestions(message)
+    assert len(examples) >= 2 and all(simplified_characters(q) == [] for q in examples)
+    assert all(ask(client, question=q).json()["answered"] for q in examples), examples
+    assert ask(client, question=examples[0]).json()["answers"][0]["section_id"] == "5.6"
+
+
+def test_traditional_answer_is_framed_in_traditional(client):
+    message = ask(client, question="如何註銷帳號？").json()["message"]
+    assert message.startswith("根據《") and "查看原文：" in message, message
+
+
+@pytest.mark.parametrize("lang", ["zh", "zh-Hant", "en"])
+def test_suggestions_are_in_the_language_asked_for(client, lang):
+    r = client.get("/api/v1/suggestions", params={"lang": lang})
+    assert r.status_code == 200 and r.json()["lang"] == lang
+    questions = r.json()["questions"]
+    assert len(questions) >= 2
+    if lang == "zh-Hant":
+        assert all(simplified_characters(q) == [] for q in questions), questions
+        assert "怎麼註銷帳號？" in questions
+    elif lang == "zh":
+        assert all(simplified_characters(q) for q in questions), questions
+    else:
+        assert all(q.isascii() for q in questions), questions
+    assert all(ask(client, question=q).json()["answered"] for q in questions), questions
 
 
 # -- bad input: JSON {"detail": "..."} with a 4xx, never a 500 ---------------------------

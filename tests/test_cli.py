@@ -194,3 +194,55 @@ def test_an_invalid_setting_stops_serve_with_a_clear_message(free_port, name, va
     p = run("serve", "--port", str(free_port), **{name: value})
     assert p.returncode == 2
     assert_clean_failure(p, name)
+
+
+@pytest.mark.parametrize("settings, link", [
+    ({"PRIVACYBOT_PORT": "9123"}, "http://127.0.0.1:9123/policies/mcmeet#s-5-6"),
+    ({"PRIVACYBOT_HOST": "help.internal", "PRIVACYBOT_PORT": "8080"},
+     "http://help.internal:8080/policies/mcmeet#s-5-6"),
+    ({"PRIVACYBOT_HOST": "0.0.0.0", "PRIVACYBOT_PORT": "9123"},  # a wildcard is no address to open
+     "http://127.0.0.1:9123/policies/mcmeet#s-5-6"),
+    ({"PUBLIC_BASE_URL": "https://help.example.com/", "PRIVACYBOT_PORT": "9123"},
+     "https://help.example.com/policies/mcmeet#s-5-6"),
+], ids=["port", "host and port", "wildcard host", "public base url"])
+def test_ask_links_to_the_configured_address(settings, link):
+    p = run("ask", "怎么注销账号？", **settings)
+    assert p.returncode == 0, p.stderr
+    assert f"\n查看原文：{link}\n" in p.stdout, p.stdout
+    p = run("ask", "怎么注销账号？", "--json", "--top-k", "1", **settings)
+    assert json.loads(p.stdout)["answers"][0]["url"] == link
+
+
+def test_serve_on_a_busy_port_says_so_and_nothing_else(tmp_path):
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        p = run("serve", "--port", str(port))
+    assert p.returncode == 1
+    assert p.stdout == "" and p.stderr == f"privacybot: port {port} is in use\n"
+
+
+@pytest.mark.parametrize("args, words", [
+    (["--host", "192.0.2.1"], ["192.0.2.1", "not an address of this machine"]),
+    (["--port", "70000"], ["70000", "not a port number"]),
+], ids=["foreign address", "port out of range"])
+def test_serve_where_it_cannot_listen_fails_in_one_line(args, words):
+    p = run("serve", *args)
+    assert_clean_failure(p, *words)
+    assert len(p.stderr.splitlines()) == 1 and p.stdout == ""
+
+
+@pytest.mark.parametrize("args, unknown, near", [
+    (["serve", "--prot", "9000"], "--prot 9000", "--port"),
+    (["ask", "怎么注销账号？", "--polcy", "mcmeet"], "--polcy mcmeet", "--policy"),
+    (["report", "--dyas", "3"], "--dyas 3", "--days"),
+    (["index", "--if-chnged"], "--if-chnged", "--if-changed"),
+], ids=["serve", "ask", "report", "index"])
+def test_a_mistyped_option_gets_the_command_usage(args, unknown, near):
+    p = run(*args)
+    assert p.returncode == 2 and p.stdout == ""
+    assert p.stderr.startswith(f"usage: privacybot {args[0]} "), p.stderr
+    assert f"privacybot {args[0]}: error: unrecognized arguments: {unknown} (did you mean {near}?)" in p.stderr

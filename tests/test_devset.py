@@ -1,21 +1,19 @@
-"""The dev-set figures of ../shared/eval as a regression floor, scored over real HTTP.
+"""The dev-set figures of tests/data/eval as a regression floor, scored over real HTTP.
 
-The floors are the issue's targets; the scorer is the shared one, unchanged. Skipped only
-when the shared folder is not beside the checkout.
-"""
+The floors are the issue's targets; the scorer is tests/data/eval/score.py, a copy of the
+evaluation kit's, unchanged."""
 import importlib.util
 import json
 from pathlib import Path
 
 import pytest
 
-EVAL = Path(__file__).resolve().parent.parent.parent / "shared" / "eval"
-pytestmark = pytest.mark.skipif(not (EVAL / "score.py").exists(), reason="../shared/eval not found")
+EVAL = Path(__file__).resolve().parent / "data" / "eval"
 
 
 @pytest.fixture(scope="module")
 def summary(base_url):
-    spec = importlib.util.spec_from_file_location("shared_score", EVAL / "score.py")
+    spec = importlib.util.spec_from_file_location("eval_score", EVAL / "score.py")
     score = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(score)
     items = [json.loads(l) for l in (EVAL / "dev.jsonl").read_text(encoding="utf-8").splitlines() if l.strip()]

@@ -1,10 +1,12 @@
-"""The compiled ranking (index/kernel.py) against its plain definition, on random corpora:
-small ones (where rank-bm25's idf floor makes weights negative), several blocks, allowed
-spans, ties and a short top."""
+"""The compiled ranking (index/kernel.py) and its numpy twin for small corpora
+(index/dense.py) against the plain definition and each other, on random corpora: small ones
+(where rank-bm25's idf floor makes weights negative), several blocks, allowed spans, ties and
+a short top."""
 import numpy as np
+import pytest
 from hypothesis import given, settings, strategies as st
 
-from index import kernel
+from index import dense, kernel
 from index.bm25 import BM25
 
 WORDS = [f"w{i}" for i in range(8)]
@@ -27,9 +29,9 @@ def reference(fields, plan, spans, top, bw=0.3, hw=0.5):
             aw, ap, ag, ah = np.zeros(n), np.zeros(n), np.zeros(n), np.zeros(n)
             for f, t, m in by_alt.get(int(a), []):
                 bm = (words, grams, heads)[f]
-                row = bm.matrix[t].toarray().ravel()
+                row = bm.matrix.row(t)
                 present = np.zeros(n, dtype=bool)
-                present[bm.matrix[t].indices] = True  # the clauses the list holds
+                present[bm.matrix.indices[bm.matrix.indptr[t]:bm.matrix.indptr[t + 1]]] = True
                 if f == 0:
                     aw += m * row
                     ap += m * (row > 0)
@@ -82,14 +84,14 @@ def cases(draw):
     return fields, plan, spans, draw(st.integers(1, 8))
 
 
-def run(fields, plan, spans, top, block=None):
+def run(fields, plan, spans, top, scorer=kernel):
     arrays = tuple(np.ascontiguousarray(a, dtype=t) for bm in fields
                    for a, t in ((bm.matrix.indices, np.int32), (bm.matrix.data, np.float64),
                                 (bm.matrix.indptr, np.int64)))
     negative = any(bool((bm.matrix.data < 0).any()) for bm in fields)
     lo = np.array([s[0] for s in spans], dtype=np.int64)
     hi = np.array([s[1] for s in spans], dtype=np.int64)
-    return kernel.score_top(*arrays, negative, *plan, lo, hi, top, 0.3, 0.5)
+    return scorer.score_top(*arrays, negative, *plan, lo, hi, top, 0.3, 0.5)
 
 
 @settings(max_examples=300, deadline=None)
@@ -101,9 +103,14 @@ def test_kernel_equals_plain_definition(case):
     assert n_candidates == n_expected
     assert rows.tolist() == expected
     np.testing.assert_allclose(scores, total[expected], rtol=1e-12, atol=1e-12)
+    # the numpy twin: the same rows, the same scores to the last bit
+    d_rows, d_scores, d_candidates = run(fields, plan, spans, top, dense)
+    assert (d_rows.tolist(), d_candidates) == (rows.tolist(), n_candidates)
+    assert d_scores.tobytes() == scores.tobytes()
 
 
-def test_many_blocks_sparse_and_dense():
+@pytest.mark.parametrize("scorer", [kernel, dense])
+def test_many_blocks_sparse_and_dense(scorer):
     """A corpus of several blocks, a rare word and a common one: both ways of passing over
     a block (dense ranges, posting by posting) give the plain definition's ranking."""
     rng = np.random.default_rng(7)
@@ -119,7 +126,35 @@ def test_many_blocks_sparse_and_dense():
             np.array([0, 0], dtype=np.int64), np.array([1.0, 0.6]), np.array([1.0, 1.0]),
             np.array([1.0, 1.0]))
     for spans in ([(0, n)], [(100, 2500), (4000, n)]):
-        rows, scores, _ = run(fields, plan, spans, 50)
+        rows, scores, _ = run(fields, plan, spans, 50, scorer)
         expected, total, _ = reference(fields, plan, spans, 50)
         assert rows.tolist() == expected
         np.testing.assert_allclose(scores, total[expected], rtol=1e-12)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.data())
+def test_key_hits_agree(data):
+    """Which clauses may say a coverage key: the compiled and numpy versions agree."""
+    n = data.draw(st.integers(1, 40))
+    doc = st.lists(st.sampled_from(WORDS), min_size=1, max_size=5)
+    words = BM25([data.draw(doc) for _ in range(n)])
+    grams = BM25([data.draw(st.lists(st.sampled_from(GRAMS), max_size=4)) for _ in range(n)])
+    k_word, k_glo, k_ghi, k_gids = [], [], [], []
+    for _ in range(data.draw(st.integers(1, 4))):
+        k_word.append(data.draw(st.sampled_from([-1] + sorted(words.vocab.values()))))
+        kind = data.draw(st.sampled_from(["none", "grams"]))
+        if kind == "none" or not grams.vocab:
+            k_glo.append(-1)
+        else:
+            k_glo.append(len(k_gids))
+            k_gids += data.draw(st.lists(st.sampled_from([-1] + sorted(grams.vocab.values())),
+                                         max_size=3))
+        k_ghi.append(len(k_gids))
+    rows = np.array(data.draw(st.lists(st.integers(0, n - 1), max_size=8)), dtype=np.int64)
+    args = (np.ascontiguousarray(words.matrix.indices, dtype=np.int32),
+            np.ascontiguousarray(words.matrix.indptr, dtype=np.int64),
+            np.ascontiguousarray(grams.matrix.indices, dtype=np.int32),
+            np.ascontiguousarray(grams.matrix.indptr, dtype=np.int64),
+            *(np.array(x, dtype=np.int64) for x in (k_word, k_glo, k_ghi, k_gids)), rows)
+    assert (kernel.key_hits(*args) == dense.key_hits(*args)).all()

@@ -49,9 +49,10 @@ def served(tmp_path):
     err.close()
 
 
-async def hammer(url: str, clients: int, seconds: float, stop_after=None):
-    """Closed-loop clients; returns (latencies, errors)."""
-    latencies: list[float] = []
+async def hammer(url: str, clients: int, seconds: float, stop_after=None, latencies=None):
+    """Closed-loop clients; returns (latencies, errors). `latencies` may be given, to be
+    watched while they run."""
+    latencies = [] if latencies is None else latencies
     errors: list[str] = []
     end = time.monotonic() + seconds
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
@@ -101,8 +102,12 @@ def test_sigterm_finishes_requests_in_flight_and_loses_no_log_row(served):
     proc, url, db = served
 
     async def run():
-        task = asyncio.create_task(hammer(url, 16, 10.0, stop_after=True))
-        await asyncio.sleep(1.0)
+        answered: list[float] = []
+        task = asyncio.create_task(hammer(url, 16, 30.0, stop_after=True, latencies=answered))
+        # the signal comes once the server is busy answering (after a fixed second, a loaded
+        # machine had sometimes answered fewer than 20)
+        while len(answered) < 30 and not task.done():
+            await asyncio.sleep(0.05)
         proc.send_signal(signal.SIGTERM)
         return await task
 

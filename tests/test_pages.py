@@ -136,3 +136,14 @@ def test_home_example_questions_are_answered(client):
 def test_contact_email_example_quotes_the_address(client):
     reply = client.post("/api/v1/ask", json={"question": "盟畅的联系邮箱是什么？"}).json()
     assert "support@mcmeet.com" in reply["answers"][0]["quote"]
+
+
+def test_favicon_is_an_icon(client):
+    # Browsers ask every page for /favicon.ico; a 404 is a console error on each of them.
+    r = client.get("/favicon.ico")
+    assert r.status_code == 200 and r.headers["content-type"] == "image/x-icon"
+    assert r.content[:4] == b"\x00\x00\x01\x00"  # ICO header
+    count = int.from_bytes(r.content[4:6], "little")
+    sizes = {r.content[6 + 16 * i] for i in range(count)}
+    assert {16, 32} <= sizes
+    assert "max-age" in r.headers["cache-control"]

@@ -201,3 +201,8 @@ def test_a_privacy_word_inside_an_off_topic_cue_says_nothing(policy_index):
     assert policy_index.analyze("我忘记密码了怎么办").privacy != "strong"  # a password to reset
     assert policy_index.analyze("密码会加密保存吗").privacy == "strong"  # one to protect
     assert policy_index.ask("密码会加密保存吗").answered
+
+
+def test_an_english_cue_is_blanked_without_dropping_the_chinese_around_it(policy_index):
+    # "refund" is an off-topic cue; 个人信息 beside it still makes a strong privacy question
+    assert policy_index.analyze("refund以后会删除我的个人信息吗").privacy == "strong"

@@ -226,3 +226,27 @@ def test_metric_counts_stay_bounded_whatever_channels_clients_name(sqlite_store)
     assert sqlite_store.counts == {("other", False): 50, ("widget", True): 1}
     sqlite_store.flush()
     assert {r["channel"] for r in sqlite_store.question_rows()} >= {"made-up-0", "widget"}
+
+
+def test_schema_head_is_alembics_head():
+    """SCHEMA_HEAD names the newest migration: a database at it is not migrated again."""
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from bot.store import MIGRATIONS, SCHEMA_HEAD
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    assert ScriptDirectory.from_config(cfg).get_current_head() == SCHEMA_HEAD
+
+
+def test_a_current_database_opens_without_loading_alembic(tmp_path):
+    """A new database is migrated; once current, a server opens it without importing Alembic
+    (10 MB of memory)."""
+    import subprocess
+    import sys
+    url = f"sqlite:///{tmp_path / 'log.sqlite3'}"
+    probe = ("import sys; from bot.store import Store; s = Store(%r); s.close(); "
+             "print('alembic' in sys.modules)" % url)
+    runs = [subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                           check=True).stdout.split()[-1] for _ in range(2)]
+    assert runs == ["True", "False"]

@@ -15,7 +15,7 @@ import pytest
 
 from index import load_corpus, split_clauses
 from index.corpus import load_policy, policy_files
-from index.html import html_to_text
+from index.html import _is_menu, html_to_text
 from index.sections import MAX_CHARS
 
 DATA = Path(__file__).parent / "data"
@@ -370,8 +370,37 @@ def test_html_policies_keep_every_paragraph(name):
     _, policy = read(DATA / name)
     quoted = squash("".join(c.text for c in policy.clauses if c.answerable))
     tree = LexborHTMLParser(raw)
-    blocks = [squash(n.text(separator=" ")) for n in tree.css("p, li") if n.text(strip=True)]
+    # every paragraph and list item but the links of the site's menus
+    def in_menu(node):
+        while node is not None:
+            if node.tag in ("ul", "ol") and _is_menu(node):
+                return True
+            node = node.parent
+        return False
+
+    blocks = [squash(n.text(separator=" ")) for n in tree.css("p, li") if n.text(strip=True)
+              and not in_menu(n)]
     assert blocks and all(b in quoted for b in blocks)
+
+
+def test_html_menus_are_not_policy_text():
+    page = ("<div class=top><ul><li><a href='/pricing'>PLANS</a></li><li><a href='https://x.com/sales'>"
+            "SALES</a></li><li><a href='https://support.x.com'>SUPPORT</a></li></ul></div>"
+            "<h1>Privacy Policy</h1><h2>Sharing</h2><p>We share data with these partners:</p>"
+            "<ul><li><a href='https://policies.google.com/privacy'>Google Analytics</a></li>"
+            "<li><a href='https://www.facebook.com/policy'>Facebook Pixel</a></li>"
+            "<li><a href='https://stripe.com/privacy'>Stripe</a></li></ul>"
+            "<h2>Selling</h2><p>We do not sell your personal information.</p>"
+            "<div class=footer><h4><a href='https://x.com/about'>Sales</a></h4><ul>"
+            "<li><a href='tel:1 888 000'>1.888.000</a></li><li><a href='/contactsales'>Contact Sales</a>"
+            "</li><li><a href='/pricing'>Plans &amp; Pricing</a></li></ul></div>")
+    text = html_to_text(page)
+    for menu in ("PLANS", "SUPPORT", "Contact Sales", "1.888.000", "#### Sales"):
+        assert menu not in text
+    for kept in ("Google Analytics", "Facebook Pixel", "Stripe", "We do not sell"):
+        assert kept in text
+    sells = [c for c in split_clauses(text, "") if c.answerable and "sell" in c.text.lower()]
+    assert [c.path[-1] for c in sells] == ["Selling"]
 
 
 def test_plain_english_with_language_menu_and_contents():

@@ -84,3 +84,19 @@ def test_a_period_of_time_is_a_word_of_the_clause():
         assert "期限" in entity_words(normalize(text)), text
     for text in ("2021年3月9日更新", "更新于2022年", "第3条"):
         assert "期限" not in entity_words(normalize(text)), text
+
+
+def test_rjieba_is_used_without_its_default_dictionary():
+    """The tokenizer loads rjieba's compiled module alone: the package's own default Jieba
+    (24 MB) is never built, and the cuts are those of the package's Jieba."""
+    import subprocess
+    import sys
+    probe = ("import sys; from index.text import Tokenizer, normalize; t = Tokenizer([], 'rjieba'); "
+             "print('rjieba' in sys.modules, '|'.join(t.words(normalize('怎么注销账号并删除个人信息'))))")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                         check=True).stdout.split()
+    assert out[0] == "False"
+    from index.text import Tokenizer, normalize
+    import rjieba
+    assert out[1] == "|".join(Tokenizer([], "rjieba").words(normalize("怎么注销账号并删除个人信息")))
+    assert rjieba.Jieba().cut("怎么注销账号", True)  # the package itself still works

@@ -444,6 +444,32 @@ def test_english_ui_left_position_and_accent(open_page, host_site, base_url):
     expect(card.get_by_role("button", name=re.compile("^More"))).to_be_visible()
 
 
+def test_traditional_ui_on_a_taiwan_page(open_page, host_site, base_url):
+    page = open_page(host_site.page(base_url, html_lang="zh-TW"))
+    page.get_by_role("button", name=LAUNCHER).click()
+    expect(page.get_by_role("dialog", name="隱私政策助理")).to_be_visible()
+    expect(page.get_by_role("textbox", name=INPUT)).to_have_attribute("placeholder", "輸入您的問題…")
+    expect(widget(page).locator(".welcome .chip").first).to_have_text("怎麼註銷帳號？")  # from the API
+    widget(page).locator(".welcome .chip").first.click()
+    card = last_card(page)
+    expect(card.locator(".frame").first).to_have_text(re.compile(r"^根據《盟畅云会议隐私政策》"))
+    expect(card.get_by_role("button", name=re.compile("^更多相關條款"))).to_be_visible()
+    expect(card.get_by_role("link", name="查看原文")).to_be_visible()
+
+
+def test_traditional_question_gets_a_traditional_frame(open_page, host_site, base_url):
+    page = open_page(host_site.page(base_url))  # a Simplified (zh-CN) page and widget
+    page.get_by_role("button", name=LAUNCHER).click()
+    ask(page, "如何註銷帳號？")
+    card = last_card(page)
+    expect(card.locator(".frame").first).to_have_text(re.compile(r"^根據《盟畅云会议隐私政策》"))
+    expect(card.get_by_role("button", name=re.compile("^更多相關條款"))).to_be_visible()
+    ask(page, "怎么注销账号？")  # the next Simplified question is framed in Simplified again
+    expect(last_card(page).locator(".frame").first).to_have_text(re.compile(r"^根据《"))
+    page.reload()  # the reply's language is kept with the conversation
+    expect(widget(page).locator(".card .frame").first).to_have_text(re.compile(r"^根據《"))
+
+
 def test_invalid_accent_is_ignored(open_page, host_site, base_url):
     page = open_page(host_site.page(base_url, {"data-accent": "red; background: url(x)"}))
     launcher = page.get_by_role("button", name=LAUNCHER)

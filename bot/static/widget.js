@@ -62,6 +62,34 @@
       retry: '重试',
       fallback: ['怎么注销账号？', '会收集我的位置信息吗？', '会把我的信息分享给第三方吗？']
     },
+    // Traditional Chinese written by hand in Taiwan usage (帳號, 註銷, 連結, 資料), not converted.
+    'zh-Hant': {
+      title: '隱私政策助理',
+      greeting: '您好！請問有關隱私政策的問題，我會引用回答問題的條款原文，並附上連結。',
+      tryThese: '試試這些問題：',
+      placeholder: '輸入您的問題…',
+      send: '送出',
+      framing: function (a) { return '根據《' + a.policy_title + '》：'; },
+      version: function (d) { return d + ' 版'; },
+      open: '查看原文',
+      more: function (n) { return '更多相關條款（' + n + '）'; },
+      less: '收合',
+      showAll: '展開全文',
+      showLess: '收合全文',
+      typing: '正在搜尋條款…',
+      helpful: '這個回答有幫助嗎？',
+      thanks: '謝謝您的回饋',
+      reasonLegend: '哪裡不好？（選填）',
+      reasons: { wrong_clause: '條款不對', not_answered: '沒有回答我的問題', unclear: '看不懂', other: '其他' },
+      comment: '補充說明（選填）',
+      sendFeedback: '送出',
+      feedbackFailed: '回饋沒有送出，請再試一次。',
+      network: '無法連線到伺服器',
+      rate: function (n) { return n ? '提問太頻繁，請 ' + n + ' 秒後再試' : '提問太頻繁，請稍後再試'; },
+      interrupted: '頁面重新整理了，沒有收到回答',
+      retry: '重試',
+      fallback: ['怎麼註銷帳號？', '會蒐集我的位置資訊嗎？', '會把我的資料分享給第三方嗎？']
+    },
     en: {
       title: 'Privacy assistant',
       greeting: 'Hi! Ask me about the privacy policy: I answer with the clause that says it, quoted word for word, and a link.',
@@ -249,8 +277,11 @@
   function pickLang(attr) {
     var v = (attr || '').toLowerCase();
     if (!v) v = ((document.documentElement && document.documentElement.lang) || navigator.language || '').toLowerCase();
-    return v.slice(0, 2) === 'zh' ? 'zh' : 'en';
+    if (v.slice(0, 2) !== 'zh') return 'en';
+    // zh-Hant, zh-TW, zh-HK, zh-MO (and zh-Hant-TW …) are written in Traditional characters.
+    return /^zh-(hant|tw|hk|mo)\b/.test(v) ? 'zh-Hant' : 'zh';
   }
+  var HTML_LANG = { zh: 'zh-CN', 'zh-Hant': 'zh-Hant', en: 'en' };
 
   // Relative luminance and contrast (WCAG) to pick readable text on the accent colour.
   function rgbOf(color) {
@@ -343,7 +374,7 @@
     } catch (e) { sheetOk = false; }
     if (!sheetOk) shadow.appendChild(h('style', { text: STYLE }));
 
-    var root = h('div', { class: 'root' + (left ? ' left' : ''), lang: lang === 'zh' ? 'zh-CN' : 'en' });
+    var root = h('div', { class: 'root' + (left ? ' left' : ''), lang: HTML_LANG[lang] });
     var pal = palette(accent);
     root.style.setProperty('--pb-accent', pal.accent);
     root.style.setProperty('--pb-on-accent', pal.onAccent);
@@ -438,55 +469,58 @@
       return [str(a.product), str(a.heading)].filter(Boolean).join(' › ');
     }
 
-    function quoteBlock(text) {
+    function quoteBlock(text, W) {
       text = str(text);
       var bq = h('blockquote', { text: text });
       var long = text.length > 260 || text.split('\n').length > 7;
       if (!long) return [bq];
       bq.className = 'clamped';
-      var btn = h('button', { type: 'button', class: 'textbtn', 'aria-expanded': 'false', text: T.showAll });
+      var btn = h('button', { type: 'button', class: 'textbtn', 'aria-expanded': 'false', text: W.showAll });
       btn.addEventListener('click', function () {
         var expanded = bq.classList.toggle('clamped') === false;
         btn.setAttribute('aria-expanded', String(expanded));
-        btn.textContent = expanded ? T.showLess : T.showAll;
+        btn.textContent = expanded ? W.showLess : W.showAll;
       });
       return [bq, btn];
     }
 
-    function openLink(a) {
+    function openLink(a, W) {
       var href = safeHref(a.url, API);
       if (!href) return null;
-      return h('a', { class: 'open', href: href, target: '_blank', rel: 'noopener', text: T.open });
+      return h('a', { class: 'open', href: href, target: '_blank', rel: 'noopener', text: W.open });
     }
 
     function renderBot(item) {
       var card = h('div', { class: 'card' });
       var answers = Array.isArray(item.answers) ? item.answers : [];
       if (item.answered && answers.length) {
+        // The card's words follow the reply's language, as its message does: a Traditional
+        // question gets 根據《…》 in a Simplified widget.
+        var W = Object.prototype.hasOwnProperty.call(STRINGS, item.lang) ? STRINGS[item.lang] : T;
         var a = answers[0];
-        card.appendChild(h('p', { class: 'frame', text: T.framing({ policy_title: str(a.policy_title), product: str(a.product), updated: str(a.updated) }) }));
+        card.appendChild(h('p', { class: 'frame', text: W.framing({ policy_title: str(a.policy_title), product: str(a.product), updated: str(a.updated) }) }));
         card.appendChild(h('p', { class: 'path', text: pathOf(a) }));
-        quoteBlock(a.quote).forEach(function (el) { card.appendChild(el); });
-        var links = h('div', { class: 'links' }, [openLink(a)]);
-        if (a.updated) links.appendChild(h('span', { class: 'version', text: T.version(str(a.updated)) }));
+        quoteBlock(a.quote, W).forEach(function (el) { card.appendChild(el); });
+        var links = h('div', { class: 'links' }, [openLink(a, W)]);
+        if (a.updated) links.appendChild(h('span', { class: 'version', text: W.version(str(a.updated)) }));
         card.appendChild(links);
         var rest = answers.slice(1, 3);
         if (rest.length) {
           var others = h('div', { class: 'others', hidden: true });
           rest.forEach(function (o) {
             var box = h('div', { class: 'other' }, [h('p', { class: 'path', text: pathOf(o) })]);
-            quoteBlock(o.quote).forEach(function (el) { box.appendChild(el); });
-            var l = openLink(o);
+            quoteBlock(o.quote, W).forEach(function (el) { box.appendChild(el); });
+            var l = openLink(o, W);
             var row = h('div', { class: 'links' }, [l]);
-            if (o.updated) row.appendChild(h('span', { class: 'version', text: T.version(str(o.updated)) }));
+            if (o.updated) row.appendChild(h('span', { class: 'version', text: W.version(str(o.updated)) }));
             box.appendChild(row);
             others.appendChild(box);
           });
-          var more = h('button', { type: 'button', class: 'textbtn', 'aria-expanded': 'false', text: T.more(rest.length) });
+          var more = h('button', { type: 'button', class: 'textbtn', 'aria-expanded': 'false', text: W.more(rest.length) });
           more.addEventListener('click', function () {
             others.hidden = !others.hidden;
             more.setAttribute('aria-expanded', String(!others.hidden));
-            more.textContent = others.hidden ? T.more(rest.length) : T.less;
+            more.textContent = others.hidden ? W.more(rest.length) : W.less;
           });
           links.appendChild(more);
           card.appendChild(others);
@@ -718,7 +752,7 @@
           updated: str(a.updated)
         };
       }) : [];
-      return { type: 'bot', id: d.id ? str(d.id) : null, question: str(d.question) || q,
+      return { type: 'bot', id: d.id ? str(d.id) : null, question: str(d.question) || q, lang: str(d.lang),
                answered: !!d.answered && answers.length > 0, message: str(d.message), answers: answers };
     }
 
