@@ -198,3 +198,18 @@ def test_no_person_is_offered_when_handoff_is_off(open_page, host_site, base_url
     page.wait_for_timeout(300)  # availability answered
     expect(w.get_by_role("button", name=TALK_ZH)).to_have_count(0)
     assert w.locator(".ho-bar").is_hidden()
+
+
+def test_traditional_chinese_pages_get_their_own_words(open_page, host_site, bot_url, standin,
+                                                       ho_store):
+    page = open_page(host_site.page(bot_url, html_lang="zh-TW"))
+    page.get_by_role("button", name=LAUNCHER).click()
+    w = widget(page)
+    ask(page, "如何註銷帳號？")
+    expect(w.locator(".card > .path").last).to_contain_text("5.6")
+    w.locator(".ho-bar").get_by_role("button", name="聯絡真人客服").click()
+    expect(w.locator(".ho-note").last).to_have_text(re.compile("已通知真人客服"))
+    call, _ = card_for(standin, ho_store, "如何註銷帳號？")
+    assert "繁體中文" in call.params["text"] and "asked from the panel" in call.params["text"]
+    expect(page.get_by_role("textbox", name="输入问题 / Your question")).to_have_attribute(
+        "placeholder", "寫給真人客服…")

@@ -355,12 +355,17 @@
       }
       if (item.type === 'ho-agent') {
         var box = h('div', { class: 'ho-agent' }, [h('span', { class: 'who', text: T.agent(str(item.agent)) })]);
+        var card = null;
         if (item.kind === 'clause' && item.answer) {
-          var a = item.answer;
-          var card = h('div', { class: 'card' }, [h('p', { class: 'path', text: c.pathOf(a) })]);
-          c.quoteBlock(a.quote).forEach(function (q) { card.appendChild(q); });
-          var link = c.openLink(a);
-          if (link) card.appendChild(h('div', { class: 'links' }, [link]));
+          try { // a clause card; should widget.js's helpers change, the text still shows
+            var a = item.answer;
+            card = h('div', { class: 'card' }, [h('p', { class: 'path', text: c.pathOf(a) })]);
+            c.quoteBlock(str(a.quote)).forEach(function (q) { card.appendChild(q); });
+            var link = c.openLink(a);
+            if (link) card.appendChild(h('div', { class: 'links' }, [link]));
+          } catch (e) { card = null; }
+        }
+        if (card) {
           box.appendChild(card);
         } else {
           box.appendChild(h('div', { class: 'bubble', text: str(item.text) }));

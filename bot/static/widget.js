@@ -781,7 +781,9 @@
         handoff = SCRIPT.privacybotHandoff({
           API: API, KEY: KEY, lang: lang, policy: policy, shadow: shadow, panel: panel, form: form,
           input: input, log: log, state: state, h: h, str: str, call: call, addItem: addItem,
-          retryAfter: retryAfterSeconds, pathOf: pathOf, quoteBlock: quoteBlock, openLink: openLink,
+          retryAfter: retryAfterSeconds, pathOf: pathOf,
+          quoteBlock: function (text) { return quoteBlock(text, T); },
+          openLink: function (a) { return openLink(a, T); },
           rerender: function (item) {
             var i = state.items.indexOf(item);
             if (i < 0) return;
