@@ -232,3 +232,29 @@ def test_a_separate_privacybot_telegram_process_shares_the_database(standin, pol
             store.close()
         assert proc.returncode == 0, err
         assert "Traceback" not in err
+
+
+def test_handoff_through_the_webhook(standin, policy_index, tmp_path, hermetic_env):
+    """With TELEGRAM_WEBHOOK_URL set the same handlers take the agents' replies at
+    POST /telegram/webhook."""
+    store = Store(f"sqlite:///{tmp_path / 'hook.sqlite3'}", hash_secret="k")
+    LINKS.append(store)
+    secret = "hook-Secret_42"
+    with pytest.MonkeyPatch.context() as mp:
+        telegram_env(mp, standin, TELEGRAM_WEBHOOK_URL="https://bot.example.test/telegram/webhook",
+                     TELEGRAM_WEBHOOK_SECRET=secret)
+        app = create_app(Settings(), policy_index, store)
+    try:
+        with serve_app(app) as url, httpx.Client(base_url=url, trust_env=False, timeout=30) as c:
+            hid, auth = start(c)
+            card = card_of(standin, hid)
+            update = message_update("来自 webhook 的回复", chat_id=AGENTS, from_user=user(AGENT),
+                                    chat_type="supergroup", reply_to=card.result)
+            update["update_id"] = 910_001
+            r = c.post("/telegram/webhook", json=update,
+                       headers={"X-Telegram-Bot-Api-Secret-Token": secret})
+            assert r.status_code == 200
+            assert [m["text"] for m in read(c, hid, auth)["messages"]] == ["来自 webhook 的回复"]
+    finally:
+        LINKS.remove(store)
+        store.close()
