@@ -72,6 +72,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
         index = None  # the workers load their own; this process only supervises them
         os.environ.update({"PRIVACYBOT_CORPUS": str(settings.corpus),
                            "PRIVACYBOT_WATCH": "true" if settings.watch else "false"})
+        from .telegram_polling import no_polling_in_workers
+
+        warning = no_polling_in_workers(os.environ)
+        if warning:
+            print(f"privacybot: {warning}", file=sys.stderr)
         uvicorn.run("bot.api:create_app", factory=True, workers=args.workers,
                     host=settings.host, port=settings.port, log_level=settings.log_level,
                     log_config=log_config, timeout_graceful_shutdown=30)

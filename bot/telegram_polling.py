@@ -90,3 +90,16 @@ def attach(app: "FastAPI", settings: Settings | None,
         return None
     return Poller(TelegramBot(config, lambda: app.state.index,
                               lambda: getattr(app.state, "store", None)))
+
+
+def no_polling_in_workers(environ) -> str | None:
+    """`serve --workers N`: N pollers of one bot would take turns failing at the Bot API (409
+    Conflict), so the workers do not poll (TELEGRAM_POLLING=off in `environ`, which they
+    inherit). Returns what to tell the operator, or None when there was nothing to stop."""
+    polling = environ.get("TELEGRAM_POLLING", "").strip().lower() not in ("off", "false", "0", "no")
+    if (not environ.get("TELEGRAM_BOT_TOKEN", "").strip()
+            or environ.get("TELEGRAM_WEBHOOK_URL", "").strip() or not polling):
+        return None
+    environ["TELEGRAM_POLLING"] = "off"
+    return ("TELEGRAM_BOT_TOKEN is set but several workers cannot all poll one bot: they will not; "
+            "run `privacybot telegram` beside them, or set TELEGRAM_WEBHOOK_URL")

@@ -258,3 +258,14 @@ def test_handoff_through_the_webhook(standin, policy_index, tmp_path, hermetic_e
     finally:
         LINKS.remove(store)
         store.close()
+
+
+def test_serve_workers_leave_polling_to_one_process():
+    from bot.telegram_polling import no_polling_in_workers
+
+    env = {"TELEGRAM_BOT_TOKEN": TOKEN}
+    assert "privacybot telegram" in no_polling_in_workers(env)
+    assert env["TELEGRAM_POLLING"] == "off"
+    assert no_polling_in_workers(env) is None  # already off
+    for env in ({}, {"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_WEBHOOK_URL": "https://x/telegram/webhook"}):
+        assert no_polling_in_workers(env) is None and "TELEGRAM_POLLING" not in env
