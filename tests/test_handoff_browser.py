@@ -6,7 +6,6 @@ shown (as text), reloads, the clause card of /quote, 👎 → handoff, back to t
 Skipped like tests/test_widget_browser.py when Chromium is missing (fails under CI)."""
 from __future__ import annotations
 
-import os
 import re
 import time
 

@@ -20,7 +20,7 @@ from bot.settings import Settings
 from bot.store import Store
 from botapi_standin import TOKEN, BotApiStandIn, callback_update, message_update, user
 from conftest import serve_app
-from test_telegram import buttons, chat_of, check_html
+from test_telegram import buttons, check_html
 
 AGENTS = -100_777  # the agents' group
 AGENT, STRANGER = 2001, 2999
