@@ -38,10 +38,12 @@ from telegram.ext import (Application, CallbackQueryHandler, ChosenInlineResultH
 
 from index import PolicyIndex, Reply
 from index.answer import EXAMPLES
+from index.cleaning import clean_json
 
 from . import telegram_render as tr
 from .settings import Settings
 from .store import Store, StoreError
+from .telegram_input import CleanRequest, problem
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -166,6 +168,9 @@ class TelegramBot:
         _quiet_http_logs()
         builder = (Application.builder().token(self.config.token)
                    .base_url(self.config.api_base_url).base_file_url(self.config.file_base_url)
+                   # PTB's own defaults (256 and 1 connections), reading updates cleaned
+                   .request(CleanRequest(connection_pool_size=256))
+                   .get_updates_request(CleanRequest(connection_pool_size=1))
                    .concurrent_updates(16).post_init(self.setup_commands)
                    # a question deleted meanwhile still gets its answer, just not as a reply
                    .defaults(Defaults(allow_sending_without_reply=True)))
@@ -588,6 +593,9 @@ class Webhook:
             data = json.loads(body)
             if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
                 raise ValueError("not a JSON object with an update_id")
+            data = clean_json(data)
+            if why := problem(data):  # the same checks as polling; here the sender is told
+                raise ValueError(why)
             update = Update.de_json(data, self.application.bot)
         except Exception as e:  # noqa: BLE001 - whatever a bad update raises, it is a 400
             log.warning("Telegram webhook: bad update refused: %s: %s", type(e).__name__,
