@@ -1,6 +1,7 @@
 """FastAPI app: the JSON API of ../shared/CONTRACT.md, the widget, policy pages, demo and admin."""
 from __future__ import annotations
 
+import hmac
 import logging
 import time
 from contextlib import asynccontextmanager
@@ -23,7 +24,9 @@ from index.answer import EXAMPLES
 from index.cleaning import clean_text
 
 from . import admin, telegram
-from .guard import BodyLimit, RateLimit, SecurityHeaders, Timeout
+from .admin import presented_token
+from .guard import (AllowedHosts, BodyLimit, PublicHost, RateLimit, SecurityHeaders, Timeout,
+                    is_loopback)
 from .metrics import Metrics, MetricsMiddleware
 from .reload import Reloader
 from .settings import Settings
@@ -35,6 +38,7 @@ MAX_QUESTION = 500
 MAX_POLICY_ID = 200  # longer than any id a file name gives; never echoed back
 MAX_BODY = 64 * 1024  # bytes; larger request bodies are refused before being read
 PUBLIC_POSTS = ("/api/v1/ask", "/api/v1/feedback")  # rate-limited per client
+QUESTION_PAGES = ("/",)  # GET with ?q= answers a question: rate-limited like ask
 CHANNEL = r"^[a-z][a-z0-9_-]{0,31}$"
 
 
@@ -157,6 +161,12 @@ def create_app(settings: Settings | None = None, index: PolicyIndex | None = Non
         if settings.watch:
             app.state.reloader.watch(settings.watch_interval)
         await telegram.start_webhook(app)  # no-op unless TELEGRAM_WEBHOOK_URL is set
+        if settings.public_base_url:
+            log.info("links use PUBLIC_BASE_URL %s", settings.public_base_url)
+        else:
+            log.warning("PUBLIC_BASE_URL is not set: links use the request's Host header, "
+                        "accepted only for %s (PRIVACYBOT_ALLOWED_HOSTS); other hosts get 400",
+                        ", ".join(settings.allowed_host_list))
         app.state.ready = True
         try:
             yield
@@ -182,12 +192,16 @@ def create_app(settings: Settings | None = None, index: PolicyIndex | None = Non
     app.add_middleware(Timeout, seconds=settings.request_timeout)
     app.add_middleware(RateLimit, per_client=settings.rate_limit,
                        overall=settings.rate_limit_global, paths=PUBLIC_POSTS,
-                       limit_loopback=settings.rate_limit_loopback)
+                       limit_loopback=settings.rate_limit_loopback, question_pages=QUESTION_PAGES)
     app.add_middleware(BodyLimit, limit=MAX_BODY)
     # Public endpoints are called from help centers' own sites; no cookies are involved.
     app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origin_list,
                        allow_methods=["GET", "POST"], allow_headers=["Content-Type"],
                        expose_headers=["Retry-After"], max_age=600)
+    if settings.public_base_url:
+        app.add_middleware(PublicHost, public_base_url=settings.public_base_url)
+    else:
+        app.add_middleware(AllowedHosts, hosts=settings.allowed_host_list)
     app.add_middleware(SecurityHeaders)
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
     templates = Jinja2Templates(directory=str(HERE / "templates"))
@@ -197,7 +211,7 @@ def create_app(settings: Settings | None = None, index: PolicyIndex | None = Non
         return request.app.state.index
 
     def base_url(request: Request) -> str:
-        return settings.public_base_url or str(request.base_url).rstrip("/")
+        return (settings.public_base_url or str(request.base_url)).rstrip("/")
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError):
@@ -273,9 +287,21 @@ def create_app(settings: Settings | None = None, index: PolicyIndex | None = Non
             return JSONResponse({"status": "not ready"}, status_code=503)
         return {"status": "ready"}
 
-    @app.get("/metrics", tags=["ops"], response_class=PlainTextResponse)
+    @app.get("/metrics", tags=["ops"], response_class=PlainTextResponse,
+             responses={401: {"description": "Missing or wrong metrics token"},
+                        404: {"description": "No metrics token configured and not on loopback"}})
     def metrics(request: Request):
-        """Prometheus metrics."""
+        """Prometheus metrics: `Authorization: Bearer PRIVACYBOT_METRICS_TOKEN`; without a
+        configured token, loopback clients only."""
+        if not settings.metrics_token:
+            if not is_loopback(request.client.host if request.client else ""):
+                raise HTTPException(404, "Not Found")
+        else:
+            token = presented_token(request.headers.get("authorization", ""))
+            if token is None or not hmac.compare_digest(token, settings.metrics_token.encode()):
+                log.warning("metrics: request without the right token refused")
+                raise HTTPException(401, "a valid metrics token is required",
+                                    headers={"WWW-Authenticate": 'Bearer realm="privacybot metrics"'})
         return PlainTextResponse(generate_latest(request.app.state.metrics.registry),
                                  media_type=CONTENT_TYPE_LATEST)
 
@@ -313,6 +339,7 @@ def create_app(settings: Settings | None = None, index: PolicyIndex | None = Non
                     latency_ms=1000 * (time.perf_counter() - t0), client=client_of(request))
         return templates.TemplateResponse(request, "home.html", {
             "policies": list(index.policies.values()), "q": q, "reply": reply, "error": error,
+            "base_url": base_url(request),
             "examples": ["怎么注销账号？", "How do I delete my account?", "如何註銷帳號？",
                          "会收集我的位置信息吗？", "Does vymeet sell my data?",
                          "盟畅的联系邮箱是什么？"]})
