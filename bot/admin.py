@@ -55,10 +55,18 @@ def mount(app: FastAPI, settings: Settings, templates: Jinja2Templates) -> None:
     def report_of(request: Request, days: int, top: int) -> dict:
         require_admin(request, settings)
         try:
-            return request.app.state.store.report(days=days, top=top)
+            report = request.app.state.store.report(days=days, top=top)
         except SQLAlchemyError as e:
             log.error("admin report failed: %s", e.__class__.__name__)
             raise HTTPException(503, "the log database is unavailable")
+        # Links and quotes are the server's own, from the index served: never a stored URL.
+        index = request.app.state.index
+        base = (settings.public_base_url or str(request.base_url)).rstrip("/")
+        for clause in report["downvoted"]:
+            answer = index.answer_of(clause["policy_id"], clause["section_id"], base)
+            clause["url"] = answer.url if answer else None
+            clause["quote"] = answer.quote[:120] if answer else clause["quote"]
+        return report
 
     @app.get("/admin", response_class=HTMLResponse, tags=["admin"],
              responses={401: {"description": "Missing or wrong token"}})

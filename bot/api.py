@@ -30,7 +30,7 @@ from .guard import (AllowedHosts, BodyLimit, PublicHost, RateLimit, SecurityHead
 from .metrics import Metrics, MetricsMiddleware
 from .reload import Reloader
 from .settings import Settings
-from .store import REASONS, Store, StoreError
+from .store import REASONS, Store, StoreError, UnknownQuestion
 
 log = logging.getLogger("privacybot.api")
 HERE = Path(__file__).resolve().parent
@@ -85,15 +85,15 @@ class AskReply(BaseModel):
 
 
 class FeedbackRequest(CleanModel):
-    question_id: str | None = Field(None, max_length=64, description="`id` of the ask reply.")
+    """👍/👎 on a reply. The question and the clause shown are taken from the server's own log
+    by `question_id`; what else a client sends about them (`question`, `policy_id`,
+    `section_id`, `url`, `quote`) is ignored."""
+
+    question_id: str = Field(min_length=1, max_length=64,
+                             description="`id` of the ask reply the vote is about.")
     vote: Literal["up", "down"]
     reason: Literal[REASONS] | None = Field(None, description="Why 👎 (optional).")
     comment: str | None = Field(None, max_length=1000)
-    question: str | None = Field(None, max_length=2000)
-    policy_id: str | None = Field(None, max_length=200, description="The answer shown.")
-    section_id: str | None = Field(None, max_length=200)
-    url: str | None = Field(None, max_length=2000)
-    quote: str | None = Field(None, max_length=5000)
     channel: str | None = Field(None, pattern=CHANNEL)
 
 
@@ -250,14 +250,26 @@ def create_app(settings: Settings | None = None, index: PolicyIndex | None = Non
         return out
 
     @app.post("/api/v1/feedback", response_model=FeedbackReply, status_code=201, tags=["api"],
-              responses={422: {"description": "Invalid request"},
+              responses={404: {"description": "No question with this question_id was answered here"},
+                         422: {"description": "Invalid request"},
                          503: {"description": "The log database is unavailable"}})
     def post_feedback(body: FeedbackRequest, request: Request) -> dict:
-        """Store 👍/👎 on a reply, with the question and the answer that was shown."""
-        fields = body.model_dump(exclude={"channel"})
+        """Store 👍/👎 on a reply, with the question and the answer that was shown (from the
+        server's log); a second vote on the same reply replaces the first."""
+        index, base = idx(request), base_url(request)
+
+        def shown(policy_id: str, section_id: str) -> tuple[str | None, str | None]:
+            answer = index.answer_of(policy_id, section_id, base)
+            return (answer.url, answer.quote) if answer else (None, None)
+
         try:
-            fid = request.app.state.store.add_feedback(**fields, channel=body.channel or "api",
-                                                       client=client_of(request))
+            fid = request.app.state.store.add_answer_feedback(
+                question_id=body.question_id, vote=body.vote, reason=body.reason,
+                comment=body.comment, channel=body.channel or "api", client=client_of(request),
+                shown=shown)
+        except UnknownQuestion:
+            raise HTTPException(404, "unknown question_id: feedback is taken on replies this "
+                                     "server gave (the id of an /api/v1/ask reply)")
         except StoreError:
             raise HTTPException(503, "feedback could not be stored right now; try again later",
                                 headers={"Retry-After": "30"})

@@ -20,7 +20,7 @@ import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from sqlalchemy import (Boolean, Column, DateTime, Float, MetaData, String, Table, Text,
                         case, create_engine, delete, event, func, insert, select, text)
@@ -77,6 +77,10 @@ feedback = Table(
 
 class StoreError(Exception):
     """The log database could not take a write."""
+
+
+class UnknownQuestion(LookupError):
+    """Feedback names a question this log does not hold."""
 
 
 def utcnow() -> datetime:
@@ -150,6 +154,7 @@ class Store:
         self._lock = threading.Lock()
         self._queue: queue.Queue = queue.Queue(maxsize=QUEUE_SIZE)
         self._closed = False
+        self._pending: dict[str, dict] = {}  # question rows queued, not yet written, by id
         self._last_purge = 0.0
         self.ensure_schema()
         self._thread = None
@@ -206,11 +211,14 @@ class Store:
         if self._closed or self._thread is None:
             self._write_batch([row])
             return qid
+        with self._lock:
+            self._pending[qid] = row
         try:
             self._queue.put_nowait(row)
         except queue.Full:
             with self._lock:
                 self.dropped += 1
+                self._pending.pop(qid, None)
             log.warning("question log queue full: row dropped")
         return qid
 
@@ -243,6 +251,9 @@ class Store:
     def _finish(self, batch: list[dict], markers: list[threading.Event]) -> None:
         if batch:
             self._write_batch(batch)
+            with self._lock:
+                for row in batch:
+                    self._pending.pop(row["id"], None)
         for m in markers:
             m.set()
 
@@ -283,11 +294,48 @@ class Store:
         self.engine.dispose()
 
     # -- feedback (synchronous) --------------------------------------------------------------
+    def question(self, qid: str, wait: float = 0.3) -> dict[str, Any] | None:
+        """The logged question `qid` (queued or written), or None; a miss is looked up once
+        more after `wait` seconds, as another replica may not have written it yet."""
+        for attempt in range(2):
+            with self._lock:
+                row = self._pending.get(qid)
+            if row is not None:
+                return dict(row)
+            try:
+                with self.engine.connect() as conn:
+                    found = conn.execute(select(questions).where(questions.c.id == qid)).mappings().first()
+            except SQLAlchemyError as e:
+                raise StoreError("log database unavailable") from e
+            if found is not None:
+                return dict(found)
+            if attempt == 0 and wait:
+                time.sleep(wait)
+        return None
+
+    def add_answer_feedback(self, *, question_id: str, vote: str, reason: str | None = None,
+                            comment: str | None = None, channel: str = "widget",
+                            client: str | None = None,
+                            shown: Callable[[str, str], tuple[str | None, str | None]] | None = None) -> str:
+        """👍/👎 on a question this server answered. The question and the clause come from the
+        log, the clause's link and quote from `shown(policy_id, section_id)` (built by the
+        server), never from the client; a second vote on a question replaces the first.
+        Raises UnknownQuestion for an id the log does not hold, StoreError when it is down."""
+        row = self.question(question_id)
+        if row is None:
+            raise UnknownQuestion(question_id)
+        pid, sid = row.get("policy_id"), row.get("section_id")
+        url, quote = shown(pid, sid) if shown and pid and sid else (None, None)
+        return self.add_feedback(question_id=question_id, vote=vote, reason=reason,
+                                 comment=comment, question=row["question"], policy_id=pid,
+                                 section_id=sid, url=url, quote=quote, channel=channel,
+                                 client=client, replace=True)
+
     def add_feedback(self, *, question_id: str | None, vote: str, reason: str | None = None,
                      comment: str | None = None, question: str | None = None,
                      policy_id: str | None = None, section_id: str | None = None,
                      url: str | None = None, quote: str | None = None, channel: str = "widget",
-                     client: str | None = None) -> str:
+                     client: str | None = None, replace: bool = False) -> str:
         if vote not in VOTES:
             raise ValueError(f"vote must be one of {', '.join(VOTES)}")
         if reason is not None and reason not in REASONS:
@@ -301,6 +349,8 @@ class Store:
             if not self.ensure_schema():
                 raise StoreError("log database unavailable")
             with self.engine.begin() as conn:
+                if replace and question_id is not None:  # one vote per question
+                    conn.execute(delete(feedback).where(feedback.c.question_id == question_id))
                 conn.execute(insert(feedback), [row])
         except SQLAlchemyError as e:
             log.error("feedback not stored: %s", e.__class__.__name__)

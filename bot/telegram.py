@@ -42,7 +42,7 @@ from index.cleaning import clean_json
 
 from . import telegram_render as tr
 from .settings import Settings
-from .store import Store, StoreError
+from .store import Store, StoreError, UnknownQuestion
 from .telegram_input import CleanRequest, problem
 
 if TYPE_CHECKING:
@@ -434,12 +434,19 @@ class TelegramBot:
         qid, vote = m.groups()
         shown = self._shown.get(qid, {})
         reason = "not_answered" if vote == "down" and shown.get("answered") is False else None
-        try:
+        index = self.get_index()
+
+        def clause(policy_id: str, section_id: str) -> tuple[str | None, str | None]:
+            answer = index.answer_of(policy_id, section_id, self.config.public_base_url)
+            return (answer.url, answer.quote) if answer else (None, None)
+
+        try:  # the question and clause come from the log, as for the web API
             await asyncio.to_thread(
-                store.add_feedback, question_id=qid, vote=vote, reason=reason,
-                question=shown.get("question"), policy_id=shown.get("policy_id"),
-                section_id=shown.get("section_id"), url=shown.get("url"), quote=shown.get("quote"),
-                channel=CHANNEL, client=str(cq.from_user.id))
+                store.add_answer_feedback, question_id=qid, vote=vote, reason=reason,
+                channel=CHANNEL, client=str(cq.from_user.id), shown=clause)
+        except UnknownQuestion:
+            await cq.answer(tr.text(lang, "feedback_bad"))
+            return
         except StoreError:
             await cq.answer(tr.text(lang, "feedback_failed"), show_alert=True)
             return

@@ -353,6 +353,18 @@ class PolicyIndex:
         answers = [Answer.of(h.policy, h.clause, h.score, base_url) for h in kept[:top_k]]
         return compose(question, reply_lang, answers, self.policies)
 
+    def answer_of(self, policy_id: str | None, section_id: str | None,
+                  base_url: str = "") -> Answer | None:
+        """The clause `section_id` of a policy as an answer shows it (quote, link), or None
+        when this index holds no such clause: feedback and the report link only to real ones."""
+        policy = self.policies.get(policy_id or "")
+        if policy is None or not section_id:
+            return None
+        for clause in policy.clauses:
+            if clause.section_id == section_id and clause.answerable:
+                return Answer.of(policy, clause, 0.0, base_url)
+        return None
+
     def resolve(self, policy_id: str) -> str | None:
         """The id of the policy `policy_id` names: itself, or the one id equal to it in any
         letter case and width ("keep" for KEEP.txt's "KEEP"); None if none or several."""
