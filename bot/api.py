@@ -294,10 +294,13 @@ def create_app(settings: Settings | None = None, index: PolicyIndex | None = Non
 
     @app.get("/readyz", tags=["ops"], responses={503: {"description": "Not ready"}})
     def readyz(request: Request):
-        """200 while this replica should get traffic: index loaded, not shutting down."""
+        """200 while this replica should get traffic: index loaded, not shutting down. `log`
+        says whether the question/feedback log takes writes (checked, and healed if it can
+        be: a deleted SQLite file is made again); answers are served either way."""
         if not request.app.state.ready or request.app.state.index is None:
             return JSONResponse({"status": "not ready"}, status_code=503)
-        return {"status": "ready"}
+        store = request.app.state.store
+        return {"status": "ready", "log": "ok" if store.check() else "unavailable"}
 
     @app.get("/metrics", tags=["ops"], response_class=PlainTextResponse,
              responses={401: {"description": "Missing or wrong metrics token"},

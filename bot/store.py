@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
+import os
 import queue
 import secrets
 import threading
@@ -147,6 +148,14 @@ class Store:
         self.retention = timedelta(days=retention_days)
         self._key = (hash_secret or secrets.token_hex(32)).encode()
         self.engine = make_engine(url)
+        u = make_url(url)
+        self._sqlite_path = (Path(u.database).expanduser() if u.get_backend_name() == "sqlite"
+                             and u.database and u.database != ":memory:" else None)
+        self._file_id: tuple[int, int] | None = None  # the SQLite file the pool is connected to
+        self._heal_lock = threading.Lock()
+        self._schema_lock = threading.Lock()
+        self.healthy = True  # the last write or check succeeded
+        self.reconnects = 0  # times every connection was dropped to start afresh
         self.dropped = 0  # question rows given up on (queue full or database failing)
         self.written = 0
         self.counts: dict[tuple[str, bool], int] = {}  # questions seen, by (channel, answered)
@@ -167,15 +176,66 @@ class Store:
     def ensure_schema(self) -> bool:
         """Bring the schema up to date (Alembic migrations); False (logged) when the database
         is unreachable."""
+        self._heal()
         if self._schema_ready:
             return True
+        with self._schema_lock:  # Alembic's context is module-global: one migration at a time
+            if self._schema_ready:
+                return True
+            try:
+                if self._sqlite_path is not None:  # a deleted folder is made again
+                    self._sqlite_path.parent.mkdir(parents=True, exist_ok=True)
+                migrate(self.engine)
+            except (SQLAlchemyError, OSError) as e:
+                log.warning("log database %s unavailable: %s", safe_url(self.url),
+                            e.__class__.__name__)
+                return False
+            self._file_id = self._file_identity()
+            self._schema_ready = True
+            return True
+
+    # -- healing -----------------------------------------------------------------------------
+    # A pooled SQLite connection opened while the file was read-only stays read-only for good,
+    # and one opened before the file was deleted keeps writing into the deleted file. So: a
+    # failed write drops every pooled connection, and before each use the file is checked to
+    # be the one connected to; if not, the pool is dropped and the schema made again.
+    def _file_identity(self) -> tuple[int, int] | None:
+        if self._sqlite_path is None:
+            return None
         try:
-            migrate(self.engine)
-        except SQLAlchemyError as e:
-            log.warning("log database %s unavailable: %s", safe_url(self.url), e.__class__.__name__)
-            return False
-        self._schema_ready = True
-        return True
+            st = os.stat(self._sqlite_path)
+        except OSError:
+            return None
+        return (st.st_dev, st.st_ino)
+
+    def _heal(self) -> None:
+        if self._sqlite_path is None or not self._schema_ready:
+            return
+        if self._file_identity() == self._file_id:
+            return
+        with self._heal_lock:
+            now = self._file_identity()
+            if now == self._file_id or not self._schema_ready:
+                return
+            self.reconnect("file deleted" if now is None else "file replaced")
+
+    def reconnect(self, why: str) -> None:
+        """Drop every pooled connection; the schema is checked again before the next write."""
+        log.warning("log database %s: %s; reconnecting", safe_url(self.url), why)
+        with self._lock:
+            self.reconnects += 1
+        self._schema_ready = False
+        self.engine.dispose()
+
+    def _failed(self, e: Exception) -> None:
+        self.healthy = False
+        self.reconnect(f"write failed ({e.__class__.__name__})")
+
+    def _written_where_checked(self, file_id) -> None:
+        """After a write: the file is still the one checked before it (else the row went into
+        a deleted file, and is lost)."""
+        if self._sqlite_path is not None and self._file_identity() != file_id:
+            raise StoreError("the log database file changed during the write")
 
     def ping(self) -> bool:
         try:
@@ -184,6 +244,15 @@ class Store:
             return True
         except SQLAlchemyError:
             return False
+
+    def check(self) -> bool:
+        """Whether the log can take writes now (schema in place, file the one connected to,
+        database answering); heals what it can on the way. For /readyz."""
+        ok = self.ensure_schema() and self.ping()
+        if ok and self._sqlite_path is not None and not self.healthy:
+            ok = os.access(self._sqlite_path, os.W_OK)
+        self.healthy = bool(ok)
+        return self.healthy
 
     # -- pseudonyms --------------------------------------------------------------------------
     def pseudonym(self, client: str | None) -> str | None:
@@ -264,14 +333,18 @@ class Store:
             try:
                 if not self.ensure_schema():
                     raise StoreError("database unavailable")
+                file_id = self._file_id
                 with self.engine.begin() as conn:
                     conn.execute(insert(questions), batch)
+                self._written_where_checked(file_id)
                 with self._lock:
                     self.written += len(batch)
+                self.healthy = True
                 return
             except (SQLAlchemyError, StoreError) as e:
                 log.warning("question log write failed (attempt %d): %s", attempt + 1,
                             e.__class__.__name__)
+                self._failed(e)
         with self._lock:
             self.dropped += len(batch)
         log.error("question log: %d rows dropped after retries", len(batch))
@@ -302,10 +375,13 @@ class Store:
                 row = self._pending.get(qid)
             if row is not None:
                 return dict(row)
+            if not self.ensure_schema():
+                raise StoreError("log database unavailable")
             try:
                 with self.engine.connect() as conn:
                     found = conn.execute(select(questions).where(questions.c.id == qid)).mappings().first()
             except SQLAlchemyError as e:
+                self._failed(e)
                 raise StoreError("log database unavailable") from e
             if found is not None:
                 return dict(found)
@@ -348,13 +424,17 @@ class Store:
         try:
             if not self.ensure_schema():
                 raise StoreError("log database unavailable")
+            file_id = self._file_id
             with self.engine.begin() as conn:
                 if replace and question_id is not None:  # one vote per question
                     conn.execute(delete(feedback).where(feedback.c.question_id == question_id))
                 conn.execute(insert(feedback), [row])
-        except SQLAlchemyError as e:
+            self._written_where_checked(file_id)  # never a 201 for a row in a deleted file
+        except (SQLAlchemyError, StoreError) as e:
             log.error("feedback not stored: %s", e.__class__.__name__)
+            self._failed(e)
             raise StoreError("log database unavailable") from e
+        self.healthy = True
         return fid
 
     # -- reading -----------------------------------------------------------------------------

@@ -175,7 +175,7 @@ def test_metrics_in_prometheus_format(client):
 
 
 def test_readyz_and_healthz(client):
-    assert client.get("/readyz").json() == {"status": "ready"}
+    assert client.get("/readyz").json() == {"status": "ready", "log": "ok"}
     assert client.get("/healthz").status_code == 200
 
 
