@@ -18,6 +18,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from .settings import Settings
 
 log = logging.getLogger("privacybot.admin")
+ADMIN_ERRORS = {401: {"description": "Missing or wrong token"},
+                404: {"description": "Admin disabled: no PRIVACYBOT_ADMIN_TOKEN configured"},
+                503: {"description": "The log database is unavailable"}}
 CHALLENGE = 'Bearer realm="privacybot admin", Basic realm="privacybot admin", charset="UTF-8"'
 
 
@@ -69,7 +72,7 @@ def mount(app: FastAPI, settings: Settings, templates: Jinja2Templates) -> None:
         return report
 
     @app.get("/admin", response_class=HTMLResponse, tags=["admin"],
-             responses={401: {"description": "Missing or wrong token"}})
+             responses=ADMIN_ERRORS)
     def admin_page(request: Request, days: int = Query(30, ge=1, le=3650),
                    top: int = Query(20, ge=1, le=200)):
         """What went unanswered, which clauses got 👎, volumes per day and channel."""
@@ -78,14 +81,14 @@ def mount(app: FastAPI, settings: Settings, templates: Jinja2Templates) -> None:
                                           headers={"Cache-Control": "no-store"})
 
     @app.get("/admin/report.json", tags=["admin"],
-             responses={401: {"description": "Missing or wrong token"}})
+             responses=ADMIN_ERRORS)
     def admin_report(request: Request, days: int = Query(30, ge=1, le=3650),
                      top: int = Query(20, ge=1, le=200)) -> dict:
         """The same report as JSON, for export."""
         return report_of(request, days, top)
 
     @app.post("/admin/reindex", status_code=202, tags=["admin"],
-              responses={401: {"description": "Missing or wrong token"}})
+              responses=ADMIN_ERRORS)
     def reindex(request: Request):
         """Rebuild the index from the corpus folder in the background and swap it in; requests
         keep being answered by the current index meanwhile. Poll GET for the outcome."""
@@ -95,7 +98,7 @@ def mount(app: FastAPI, settings: Settings, templates: Jinja2Templates) -> None:
         return JSONResponse({"started": started, **request.app.state.reloader.status()}, 202)
 
     @app.get("/admin/reindex", tags=["admin"],
-             responses={401: {"description": "Missing or wrong token"}})
+             responses=ADMIN_ERRORS)
     def reindex_status(request: Request) -> dict:
         """Whether a reindex is running, when the last one succeeded, the last error."""
         require_admin(request, settings)

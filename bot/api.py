@@ -28,6 +28,7 @@ from .admin import presented_token
 from .guard import (AllowedHosts, BodyLimit, PublicHost, RateLimit, SecurityHeaders, Timeout,
                     is_loopback)
 from .metrics import Metrics, MetricsMiddleware
+from .openapi_doc import document_errors
 from .reload import Reloader
 from .settings import Settings
 from .store import REASONS, Store, StoreError, UnknownQuestion
@@ -52,8 +53,11 @@ class CleanModel(BaseModel):
 
 
 class AskRequest(CleanModel):
+    # The pattern says in the schema what the validator checks: 1 to 500 characters once
+    # leading and trailing white space is trimmed (so "" and "   " are refused).
     question: str = Field(description="The question, 1 to 500 characters after trimming.",
-                          examples=["怎么注销账号？"])
+                          examples=["怎么注销账号？"],
+                          json_schema_extra={"pattern": r"^\s*\S(?:[\s\S]{0,498}\S)?\s*$"})
     policy_id: str | None = Field(None, max_length=MAX_POLICY_ID,
                                   description="Restrict the search to one policy.")
     top_k: int = Field(3, ge=1, le=10, strict=True,
@@ -63,6 +67,14 @@ class AskRequest(CleanModel):
     channel: str | None = Field(None, pattern=CHANNEL, description=(
         "Where the question comes from, for the question log (`widget`, `api`, …); "
         "default `api`."))
+
+    @field_validator("top_k", mode="before")
+    @classmethod
+    def _whole(cls, v):
+        # JSON Schema's integer includes 5.0; "3", true and 2.5 are not numbers of clauses.
+        if isinstance(v, float) and v.is_integer():
+            return int(v)
+        return v
 
     @field_validator("question")
     @classmethod
@@ -223,6 +235,8 @@ def create_app(settings: Settings | None = None, index: PolicyIndex | None = Non
     async def _http(request: Request, exc: StarletteHTTPException):
         if exc.detail == "There was an error parsing the body":  # FastAPI's words for bad bytes
             exc = StarletteHTTPException(400, "request body is not valid UTF-8 JSON")
+        if exc.status_code == 405:  # Starlette names the methods of one route; a path has several
+            exc = StarletteHTTPException(405, exc.detail, {"Allow": allowed_methods(request)})
         if exc.status_code >= 400 and exc.status_code != 404:
             log.info("%d %s %s: %s", exc.status_code, request.method, request.url.path, exc.detail)
         return JSONResponse({"detail": exc.detail}, status_code=exc.status_code,
@@ -326,7 +340,8 @@ def create_app(settings: Settings | None = None, index: PolicyIndex | None = Non
         index = idx(request)
         return {"status": "ok", "policies": len(index.policies), "clauses": len(index.entries)}
 
-    @app.get("/policies/{policy_id}", response_class=HTMLResponse, tags=["pages"])
+    @app.get("/policies/{policy_id}", response_class=HTMLResponse, tags=["pages"],
+             responses={404: {"description": "Unknown policy id"}})
     def policy_page(request: Request, policy_id: str = PathParam(max_length=MAX_POLICY_ID)):
         """The whole policy as a readable page; every clause has its anchor."""
         index = idx(request)
@@ -359,6 +374,14 @@ def create_app(settings: Settings | None = None, index: PolicyIndex | None = Non
                          "会收集我的位置信息吗？", "Does vymeet sell my data?",
                          "盟畅的联系邮箱是什么？"]})
 
+    def allowed_methods(request: Request) -> str:
+        methods: set[str] = set()
+        for route in request.app.router.routes:
+            if getattr(route, "methods", None) and route.path_regex.match(request.url.path):
+                methods |= route.methods
+        return ", ".join(sorted(methods))
+
     admin.mount(app, settings, templates)
     telegram.attach_webhook(app, settings)  # POST /telegram/webhook when configured
+    document_errors(app, PUBLIC_POSTS, QUESTION_PAGES)
     return app
