@@ -16,6 +16,7 @@ import numpy as np
 from .answer import Answer, Reply, compose, not_answered
 from . import kernel
 from .bm25 import BM25
+from .cleaning import clean_text
 from .corpus import Policy, load_corpus
 from .names import Names
 from .query import Alt, Query, Vocabulary, analyze
@@ -335,6 +336,7 @@ class PolicyIndex:
     def ask(self, question: str, policy_id: str | None = None, top_k: int = 3,
             lang: str | None = None, base_url: str = "") -> Reply:
         """Answer a question: the best clauses, or a polite "not answered"."""
+        question = clean_text(question)  # callers clean what enters; this engine does not rely on it
         if policy_id is not None:
             found = self.resolve(policy_id)
             if found is None:

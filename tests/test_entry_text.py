@@ -161,3 +161,30 @@ def test_a_reindexed_number_in_front_matter_never_breaks_the_policies_list(tmp_p
         assert "m" not in by_id
         assert c.get("/policies/n").status_code == 200
         assert c.post("/api/v1/ask", json={"question": "怎么注销账号", "policy_id": "n"}).json()["answered"]
+
+
+# -- the engine and the command line -------------------------------------------------------------
+
+def test_the_engine_answers_a_question_with_a_lone_surrogate(policy_index):
+    reply = policy_index.ask("\ud800怎么注销账号？\udc00", "mcmeet")
+    assert reply.answered and reply.question == "\ufffd怎么注销账号？\ufffd"
+    json.dumps(reply.to_dict(), ensure_ascii=False).encode("utf-8")
+
+
+def test_privacybot_ask_with_arguments_that_are_not_utf8(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from conftest import ROOT, settings_env_keys
+
+    env = {k: v for k, v in os.environ.items() if k not in settings_env_keys()}
+    env.update(PRIVACYBOT_CACHE_DIR="off", PYTHONPATH=str(ROOT))
+    question = b"\xff\xfe" + "怎么注销账号".encode()
+    run = subprocess.run([sys.executable, "-m", "bot.cli", "ask", question, "--json"],
+                         capture_output=True, env=env, cwd=tmp_path, timeout=300)
+    assert run.returncode == 0, run.stderr.decode(errors="replace")[-2000:]
+    assert json.loads(run.stdout)["answered"] is True
+    bad_policy = subprocess.run([sys.executable, "-m", "bot.cli", "ask", "注销", "--policy",
+                                 b"\xff"], capture_output=True, env=env, cwd=tmp_path, timeout=300)
+    assert bad_policy.returncode == 2 and b"Traceback" not in bad_policy.stderr
