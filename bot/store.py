@@ -480,16 +480,19 @@ class Store:
                 .where(q.asked_at >= since, q.answered.is_(False))
                 .group_by(text).order_by(func.count().desc(), func.max(q.asked_at).desc())
                 .limit(top)).mappings().all()
-            down = func.sum(case((f.vote == "down", 1), else_=0))
+            # A clause's 👍/👎 count the clients who gave them (by pseudonym), not the votes:
+            # one client voting on many answers of the same clause counts once.
+            who = func.coalesce(f.client, f.id)
+            down = func.count(func.distinct(case((f.vote == "down", who))))
             clauses = conn.execute(
                 select(f.policy_id, f.section_id, down.label("down"),
-                       func.sum(case((f.vote == "up", 1), else_=0)).label("up"),
+                       func.count(func.distinct(case((f.vote == "up", who)))).label("up"),
                        func.max(f.url).label("url"), func.max(f.quote).label("quote"))
                 .where(f.created_at >= since, f.policy_id.is_not(None))
                 .group_by(f.policy_id, f.section_id).having(down > 0)
                 .order_by(down.desc(), f.policy_id, f.section_id).limit(top)).mappings().all()
             reasons = conn.execute(
-                select(f.policy_id, f.section_id, f.reason, func.count())
+                select(f.policy_id, f.section_id, f.reason, func.count(func.distinct(who)))
                 .where(f.created_at >= since, f.vote == "down")
                 .group_by(f.policy_id, f.section_id, f.reason)).all()
             per_day = conn.execute(

@@ -103,3 +103,17 @@ def test_the_report_never_links_a_stored_url(site, evil):
     assert f'href="{url}/policies/mcmeet#s-5-6"' in page
     report = c.get("/admin/report.json", headers=AUTH).json()
     assert {d["url"] for d in report["downvoted"]} == {f"{url}/policies/mcmeet#s-5-6", None}
+
+
+def test_one_client_voting_on_many_answers_counts_once_per_clause(site):
+    c, store, _ = site
+    for _ in range(30):
+        qid = c.post("/api/v1/ask", json={"question": "怎么注销账号？"}).json()["id"]
+        c.post("/api/v1/feedback", json={"question_id": qid, "vote": "down", "reason": "unclear"})
+    for agent in ("browser-a", "browser-b"):
+        qid = c.post("/api/v1/ask", json={"question": "怎么注销账号？"},
+                     headers={"User-Agent": agent}).json()["id"]
+        c.post("/api/v1/feedback", json={"question_id": qid, "vote": "down", "reason": "other"},
+               headers={"User-Agent": agent})
+    [clause] = c.get("/admin/report.json", headers=AUTH).json()["downvoted"]
+    assert clause["down"] == 3 and clause["reasons"] == {"unclear": 1, "other": 2}
