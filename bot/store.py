@@ -427,6 +427,9 @@ class Store:
             file_id = self._file_id
             with self.engine.begin() as conn:
                 if replace and question_id is not None:  # one vote per question
+                    if conn.dialect.name == "postgresql":  # concurrent votes on it take turns
+                        conn.execute(text("SELECT pg_advisory_xact_lock(hashtext(:q))"),
+                                     {"q": question_id})
                     conn.execute(delete(feedback).where(feedback.c.question_id == question_id))
                 conn.execute(insert(feedback), [row])
             self._written_where_checked(file_id)  # never a 201 for a row in a deleted file
@@ -465,6 +468,7 @@ class Store:
     def report(self, days: int = 30, top: int = 20, now: datetime | None = None) -> dict[str, Any]:
         """What was asked, what went unanswered, which clauses got 👎, per day and channel."""
         since = (now or utcnow()) - timedelta(days=days)
+        self.ensure_schema()  # the file the report reads is the one written (healed if replaced)
         q, f = questions.c, feedback.c
         day = func.date(q.asked_at)
         with self.engine.connect() as conn:

@@ -226,3 +226,28 @@ def test_metric_counts_stay_bounded_whatever_channels_clients_name(sqlite_store)
     assert sqlite_store.counts == {("other", False): 50, ("widget", True): 1}
     sqlite_store.flush()
     assert {r["channel"] for r in sqlite_store.question_rows()} >= {"made-up-0", "widget"}
+
+
+def test_concurrent_votes_on_one_question_keep_one_row(store):
+    qid = store.log_question(question="q", reply=ANSWERED, channel="api", latency_ms=1)
+    store.flush()
+    errors: list[Exception] = []
+    gate = threading.Barrier(12)
+
+    def vote(i: int) -> None:
+        gate.wait()
+        try:
+            for j in range(5):
+                store.add_answer_feedback(question_id=qid, vote="up" if (i + j) % 2 else "down",
+                                          comment=f"{i}-{j}")
+        except Exception as e:  # noqa: BLE001 - collected and asserted below
+            errors.append(e)
+
+    threads = [threading.Thread(target=vote, args=(i,)) for i in range(12)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    [row] = [r for r in store.feedback_rows(limit=10_000) if r["question_id"] == qid]
+    assert row["question"] == "q" and row["policy_id"] == "mcmeet"
