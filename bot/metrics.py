@@ -40,8 +40,8 @@ class AppCollector:
                                 "1 when the last write to the log database (or check) succeeded",
                                 value=1.0 if store is None or store.healthy else 0.0)
         yield CounterMetricFamily("privacybot_log_reconnects",
-                                  "Times the log dropped its connections to start afresh "
-                                  "(a write failed, or the SQLite file was deleted or replaced)",
+                                  "Log database connections dropped to start afresh (one that "
+                                  "failed a write; all when the SQLite file was deleted or replaced)",
                                   value=store.reconnects if store else 0)
         yield GaugeMetricFamily("privacybot_index_clauses", "Clauses in the index served",
                                 value=len(index.entries) if index else 0)

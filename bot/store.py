@@ -19,6 +19,7 @@ import secrets
 import threading
 import time
 import uuid
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Callable
@@ -100,7 +101,10 @@ def make_engine(url: str) -> Engine:
             Path(u.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
         except OSError as e:  # reported when the first write fails, not fatal here
             log.warning("cannot create the folder of %s: %s", safe_url(url), e)
-    engine = create_engine(u, connect_args={"check_same_thread": False, "timeout": 10})
+    # No overflow: the pool never closes a connection on its own (see Store.reconnect for why a
+    # connection to a deleted file must stay open); 20 is above the writers that run at once.
+    engine = create_engine(u, connect_args={"check_same_thread": False, "timeout": 10},
+                           pool_size=20, max_overflow=0, pool_timeout=30)
 
     @event.listens_for(engine, "connect")
     def _sqlite_pragmas(conn, _record):
@@ -154,6 +158,7 @@ class Store:
         self._file_id: tuple[int, int] | None = None  # the SQLite file the pool is connected to
         self._heal_lock = threading.Lock()
         self._schema_lock = threading.Lock()
+        self._set_aside: list = []  # pools of connections to deleted SQLite files (see reconnect)
         self.healthy = True  # the last write or check succeeded
         self.reconnects = 0  # times every connection was dropped to start afresh
         self.dropped = 0  # question rows given up on (queue full or database failing)
@@ -197,8 +202,9 @@ class Store:
     # -- healing -----------------------------------------------------------------------------
     # A pooled SQLite connection opened while the file was read-only stays read-only for good,
     # and one opened before the file was deleted keeps writing into the deleted file. So: a
-    # failed write drops every pooled connection, and before each use the file is checked to
-    # be the one connected to; if not, the pool is dropped and the schema made again.
+    # connection that fails a write is dropped, not reused (and the schema is checked again),
+    # and before each use the file is checked to be the one connected to; if not, every
+    # pooled connection is dropped and the schema made again.
     def _file_identity(self) -> tuple[int, int] | None:
         if self._sqlite_path is None:
             return None
@@ -209,27 +215,54 @@ class Store:
         return (st.st_dev, st.st_ino)
 
     def _heal(self) -> None:
-        if self._sqlite_path is None or not self._schema_ready:
+        # Checked whether or not the schema is thought ready: a migration run over the old
+        # pool would find its tables in the deleted file and take the new file for it.
+        if self._sqlite_path is None or self._file_id is None:
             return
         if self._file_identity() == self._file_id:
             return
         with self._heal_lock:
             now = self._file_identity()
-            if now == self._file_id or not self._schema_ready:
+            if now == self._file_id:
                 return
             self.reconnect("file deleted" if now is None else "file replaced")
+            self._file_id = now
 
     def reconnect(self, why: str) -> None:
-        """Drop every pooled connection; the schema is checked again before the next write."""
+        """Drop every pooled connection; the schema is checked again before the next write.
+
+        The connections to a deleted SQLite file are set aside, never closed: SQLite closing
+        the last connection to a WAL database deletes `<path>-wal` and `<path>-shm` by name,
+        which are now the new file's, with the rows written there since."""
         log.warning("log database %s: %s; reconnecting", safe_url(self.url), why)
         with self._lock:
             self.reconnects += 1
         self._schema_ready = False
-        self.engine.dispose()
+        if self._sqlite_path is not None:
+            self._set_aside.append(self.engine.pool)  # a few descriptors per deletion
+            self.engine.dispose(close=False)
+        else:
+            self.engine.dispose()
 
     def _failed(self, e: Exception) -> None:
         self.healthy = False
-        self.reconnect(f"write failed ({e.__class__.__name__})")
+        self._schema_ready = False  # a truncated file has lost its tables: check on next use
+
+    @contextmanager
+    def _transaction(self):
+        """A connection in a transaction; dropped from the pool if anything in it fails."""
+        with self.engine.connect() as conn:
+            try:
+                with conn.begin():
+                    yield conn
+            except SQLAlchemyError:
+                if self._sqlite_path is not None and self._file_identity() != self._file_id:
+                    self._heal()  # the file went: its connections are set aside, not closed
+                else:
+                    conn.invalidate()  # e.g. opened while the file was read-only: not reused
+                    with self._lock:
+                        self.reconnects += 1
+                raise
 
     def _written_where_checked(self, file_id) -> None:
         """After a write: the file is still the one checked before it (else the row went into
@@ -334,7 +367,7 @@ class Store:
                 if not self.ensure_schema():
                     raise StoreError("database unavailable")
                 file_id = self._file_id
-                with self.engine.begin() as conn:
+                with self._transaction() as conn:
                     conn.execute(insert(questions), batch)
                 self._written_where_checked(file_id)
                 with self._lock:
@@ -378,7 +411,7 @@ class Store:
             if not self.ensure_schema():
                 raise StoreError("log database unavailable")
             try:
-                with self.engine.connect() as conn:
+                with self._transaction() as conn:
                     found = conn.execute(select(questions).where(questions.c.id == qid)).mappings().first()
             except SQLAlchemyError as e:
                 self._failed(e)
@@ -425,7 +458,7 @@ class Store:
             if not self.ensure_schema():
                 raise StoreError("log database unavailable")
             file_id = self._file_id
-            with self.engine.begin() as conn:
+            with self._transaction() as conn:
                 if replace and question_id is not None:  # one vote per question
                     if conn.dialect.name == "postgresql":  # concurrent votes on it take turns
                         conn.execute(text("SELECT pg_advisory_xact_lock(hashtext(:q))"),
