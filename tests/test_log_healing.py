@@ -131,3 +131,18 @@ def test_readyz_heals_a_deleted_file_without_any_write(site):
     assert c.get("/readyz").json()["log"] == "ok"
     with store.engine.connect() as conn:  # the tables are back in the new file
         assert conn.exec_driver_sql("SELECT count(*) FROM feedback").scalar() == 0
+
+
+def test_a_file_replaced_by_garbage_is_a_503_then_heals_when_it_goes(site):
+    c, store, path = site
+    assert set(burst(c, asked(c, 4)).values()) == {201}
+    for p in path.parent.glob(path.name + "*"):
+        p.unlink()
+    path.write_bytes(b"this is not a database" * 100)
+    codes = burst(c, asked(c, 4))
+    assert set(codes.values()) <= {503, 404} and 503 in codes.values()
+    assert c.get("/readyz").json() == {"status": "ready", "log": "unavailable"}
+    assert c.post("/api/v1/ask", json={"question": "怎么注销账号？"}).status_code == 200
+    path.unlink()
+    assert c.get("/readyz").json()["log"] == "ok"
+    assert set(burst(c, asked(c, 4)).values()) == {201}
