@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hmac
 import logging
+import os
 import time
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -173,6 +174,10 @@ def create_app(settings: Settings | None = None, index: PolicyIndex | None = Non
         if settings.watch:
             app.state.reloader.watch(settings.watch_interval)
         await telegram.start_webhook(app)  # no-op unless TELEGRAM_WEBHOOK_URL is set
+        if os.environ.get("FORWARDED_ALLOW_IPS", "").strip() == "*":
+            log.warning("FORWARDED_ALLOW_IPS is \"*\": any client can name its own address in "
+                        "X-Forwarded-For (rate limits, loopback exemption); name the proxy's "
+                        "address instead")
         if settings.public_base_url:
             log.info("links use PUBLIC_BASE_URL %s", settings.public_base_url)
         else:

@@ -119,6 +119,15 @@ def test_the_demo_page_counts_against_the_global_backstop(start):
         assert codes[:2] == [200, 200] and 429 in codes
 
 
+def test_trusting_every_proxy_is_warned_about_at_start(start, caplog, monkeypatch):
+    import logging
+    monkeypatch.setenv("FORWARDED_ALLOW_IPS", "*")
+    caplog.set_level(logging.WARNING, logger="privacybot.api")
+    with start():
+        pass
+    assert any("FORWARDED_ALLOW_IPS" in r.getMessage() for r in caplog.records)
+
+
 # -- point 4: the Host header never makes a link -------------------------------------------------
 
 EVIL = {"Host": "evil.example"}
