@@ -54,6 +54,7 @@ def document_errors(app: FastAPI, limited_posts: Iterable[str], question_pages: 
                         response["content"] = {"application/json": {"schema": ERROR}}
                         if code in ("429", "503"):
                             response["headers"] = RETRY_AFTER
+        _link_feedback_to_ask(schema)
         components = schema.get("components", {}).get("schemas", {})
         for name in ("HTTPValidationError", "ValidationError"):  # FastAPI's 422, never sent
             components.pop(name, None)
@@ -61,3 +62,17 @@ def document_errors(app: FastAPI, limited_posts: Iterable[str], question_pages: 
         return schema
 
     app.openapi = openapi
+
+
+def _link_feedback_to_ask(schema: dict) -> None:
+    """An ask reply's `id` is what feedback names (an OpenAPI link: clients and testing tools
+    can follow it from one to the other)."""
+    paths = schema.get("paths", {})
+    ask = paths.get("/api/v1/ask", {}).get("post")
+    feedback = paths.get("/api/v1/feedback", {}).get("post")
+    if not ask or not feedback or "200" not in ask.get("responses", {}):
+        return
+    ask["responses"]["200"]["links"] = {"Feedback": {
+        "operationId": feedback["operationId"],
+        "requestBody": {"question_id": "$response.body#/id", "vote": "down"},
+        "description": "Vote on this reply"}}
