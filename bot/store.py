@@ -101,10 +101,12 @@ def make_engine(url: str) -> Engine:
             Path(u.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
         except OSError as e:  # reported when the first write fails, not fatal here
             log.warning("cannot create the folder of %s: %s", safe_url(url), e)
-    # No overflow: the pool never closes a connection on its own (see Store.reconnect for why a
-    # connection to a deleted file must stay open); 20 is above the writers that run at once.
-    engine = create_engine(u, connect_args={"check_same_thread": False, "timeout": 10},
-                           pool_size=20, max_overflow=0, pool_timeout=30)
+    # A file's pool has no overflow: it never closes a connection on its own (see
+    # Store.reconnect for why a connection to a deleted file must stay open); 20 is above the
+    # writers that run at once. An in-memory database keeps SQLAlchemy's one connection.
+    pool = ({"pool_size": 20, "max_overflow": 0, "pool_timeout": 30}
+            if u.database and u.database != ":memory:" else {})
+    engine = create_engine(u, connect_args={"check_same_thread": False, "timeout": 10}, **pool)
 
     @event.listens_for(engine, "connect")
     def _sqlite_pragmas(conn, _record):

@@ -251,3 +251,11 @@ def test_concurrent_votes_on_one_question_keep_one_row(store):
     assert errors == []
     [row] = [r for r in store.feedback_rows(limit=10_000) if r["question_id"] == qid]
     assert row["question"] == "q" and row["policy_id"] == "mcmeet"
+
+
+@pytest.mark.parametrize("url", ["sqlite://", "sqlite:///:memory:"])
+def test_an_in_memory_log_works(url):
+    s = Store(url, writer=False)
+    qid = s.log_question(question="q", reply=ANSWERED, channel="api", latency_ms=1)
+    assert s.add_answer_feedback(question_id=qid, vote="up") and s.check()
+    s.close()
