@@ -18,6 +18,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from .settings import Settings
 
 log = logging.getLogger("privacybot.admin")
+ADMIN_ERRORS = {401: {"description": "Missing or wrong token"},
+                404: {"description": "Admin disabled: no PRIVACYBOT_ADMIN_TOKEN configured"},
+                503: {"description": "The log database is unavailable"}}
 CHALLENGE = 'Bearer realm="privacybot admin", Basic realm="privacybot admin", charset="UTF-8"'
 
 
@@ -55,13 +58,21 @@ def mount(app: FastAPI, settings: Settings, templates: Jinja2Templates) -> None:
     def report_of(request: Request, days: int, top: int) -> dict:
         require_admin(request, settings)
         try:
-            return request.app.state.store.report(days=days, top=top)
+            report = request.app.state.store.report(days=days, top=top)
         except SQLAlchemyError as e:
             log.error("admin report failed: %s", e.__class__.__name__)
             raise HTTPException(503, "the log database is unavailable")
+        # Links and quotes are the server's own, from the index served: never a stored URL.
+        index = request.app.state.index
+        base = (settings.public_base_url or str(request.base_url)).rstrip("/")
+        for clause in report["downvoted"]:
+            answer = index.answer_of(clause["policy_id"], clause["section_id"], base)
+            clause["url"] = answer.url if answer else None
+            clause["quote"] = answer.quote[:120] if answer else clause["quote"]
+        return report
 
     @app.get("/admin", response_class=HTMLResponse, tags=["admin"],
-             responses={401: {"description": "Missing or wrong token"}})
+             responses=ADMIN_ERRORS)
     def admin_page(request: Request, days: int = Query(30, ge=1, le=3650),
                    top: int = Query(20, ge=1, le=200)):
         """What went unanswered, which clauses got 👎, volumes per day and channel."""
@@ -70,14 +81,14 @@ def mount(app: FastAPI, settings: Settings, templates: Jinja2Templates) -> None:
                                           headers={"Cache-Control": "no-store"})
 
     @app.get("/admin/report.json", tags=["admin"],
-             responses={401: {"description": "Missing or wrong token"}})
+             responses=ADMIN_ERRORS)
     def admin_report(request: Request, days: int = Query(30, ge=1, le=3650),
                      top: int = Query(20, ge=1, le=200)) -> dict:
         """The same report as JSON, for export."""
         return report_of(request, days, top)
 
     @app.post("/admin/reindex", status_code=202, tags=["admin"],
-              responses={401: {"description": "Missing or wrong token"}})
+              responses=ADMIN_ERRORS)
     def reindex(request: Request):
         """Rebuild the index from the corpus folder in the background and swap it in; requests
         keep being answered by the current index meanwhile. Poll GET for the outcome."""
@@ -87,7 +98,7 @@ def mount(app: FastAPI, settings: Settings, templates: Jinja2Templates) -> None:
         return JSONResponse({"started": started, **request.app.state.reloader.status()}, 202)
 
     @app.get("/admin/reindex", tags=["admin"],
-             responses={401: {"description": "Missing or wrong token"}})
+             responses=ADMIN_ERRORS)
     def reindex_status(request: Request) -> dict:
         """Whether a reindex is running, when the last one succeeded, the last error."""
         require_admin(request, settings)

@@ -1,13 +1,16 @@
 """FastAPI app: the JSON API of docs/contract.md, the widget, policy pages, demo and admin."""
 from __future__ import annotations
 
+import hmac
 import logging
+import os
 import time
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Literal
 
 from fastapi import FastAPI, HTTPException, Query, Request
+from fastapi import Path as PathParam
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, PlainTextResponse
@@ -19,26 +22,45 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from index import Answer, PolicyIndex
 from index.answer import examples
+from index.cleaning import clean_text
 
 from . import admin, handoff, telegram
-from .guard import BodyLimit, RateLimit, SecurityHeaders, Timeout
+from .admin import presented_token
+from .guard import (AllowedHosts, BodyLimit, PublicHost, RateLimit, SecurityHeaders, Timeout,
+                    is_loopback)
 from .metrics import Metrics, MetricsMiddleware
+from .openapi_doc import document_errors
 from .reload import Reloader
 from .settings import Settings
-from .store import REASONS, Store, StoreError
+from .store import REASONS, Store, StoreError, UnknownQuestion
 
 log = logging.getLogger("privacybot.api")
 HERE = Path(__file__).resolve().parent
 MAX_QUESTION = 500
+MAX_POLICY_ID = 200  # longer than any id a file name gives; never echoed back
 MAX_BODY = 64 * 1024  # bytes; larger request bodies are refused before being read
 PUBLIC_POSTS = ("/api/v1/ask", "/api/v1/feedback")  # rate-limited per client
+QUESTION_PAGES = ("/",)  # GET with ?q= answers a question: rate-limited like ask
 CHANNEL = r"^[a-z][a-z0-9_-]{0,31}$"
 
 
-class AskRequest(BaseModel):
+class CleanModel(BaseModel):
+    """A request body whose strings are cleaned (lone surrogates → U+FFFD) before validation."""
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _clean(cls, v):
+        return clean_text(v) if isinstance(v, str) else v
+
+
+class AskRequest(CleanModel):
+    # The pattern says in the schema what the validator checks: 1 to 500 characters once
+    # leading and trailing white space is trimmed (so "" and "   " are refused).
     question: str = Field(description="The question, 1 to 500 characters after trimming.",
-                          examples=["怎么注销账号？"])
-    policy_id: str | None = Field(None, description="Restrict the search to one policy.")
+                          examples=["怎么注销账号？"],
+                          json_schema_extra={"pattern": r"^\s*\S(?:[\s\S]{0,498}\S)?\s*$"})
+    policy_id: str | None = Field(None, max_length=MAX_POLICY_ID,
+                                  description="Restrict the search to one policy.")
     top_k: int = Field(3, ge=1, le=10, strict=True,
                        description="How many clauses to return (1 to 10).")
     lang: Literal["zh", "en", "zh-Hant"] | None = Field(
@@ -46,6 +68,14 @@ class AskRequest(BaseModel):
     channel: str | None = Field(None, pattern=CHANNEL, description=(
         "Where the question comes from, for the question log (`widget`, `api`, …); "
         "default `api`."))
+
+    @field_validator("top_k", mode="before")
+    @classmethod
+    def _whole(cls, v):
+        # JSON Schema's integer includes 5.0; "3", true and 2.5 are not numbers of clauses.
+        if isinstance(v, float) and v.is_integer():
+            return int(v)
+        return v
 
     @field_validator("question")
     @classmethod
@@ -67,16 +97,16 @@ class AskReply(BaseModel):
     answers: list[Answer]
 
 
-class FeedbackRequest(BaseModel):
-    question_id: str | None = Field(None, max_length=64, description="`id` of the ask reply.")
+class FeedbackRequest(CleanModel):
+    """👍/👎 on a reply. The question and the clause shown are taken from the server's own log
+    by `question_id`; what else a client sends about them (`question`, `policy_id`,
+    `section_id`, `url`, `quote`) is ignored."""
+
+    question_id: str = Field(min_length=1, max_length=64,
+                             description="`id` of the ask reply the vote is about.")
     vote: Literal["up", "down"]
     reason: Literal[REASONS] | None = Field(None, description="Why 👎 (optional).")
     comment: str | None = Field(None, max_length=1000)
-    question: str | None = Field(None, max_length=2000)
-    policy_id: str | None = Field(None, max_length=200, description="The answer shown.")
-    section_id: str | None = Field(None, max_length=200)
-    url: str | None = Field(None, max_length=2000)
-    quote: str | None = Field(None, max_length=5000)
     channel: str | None = Field(None, pattern=CHANNEL)
 
 
@@ -115,6 +145,13 @@ def _readable(exc: RequestValidationError) -> str:
     return "; ".join(parts) or "invalid request"
 
 
+def unknown_policy(index: PolicyIndex) -> str:
+    """The 404 detail for a policy id no policy has; the id asked for is not echoed back."""
+    ids = list(index.policies)
+    known = f" ({', '.join(ids)})" if len(ids) <= 20 else ""
+    return f"unknown policy_id; GET /api/v1/policies lists the known ones{known}"
+
+
 def client_of(request: Request) -> str:
     """What identifies a client for the log; the store keeps only its HMAC."""
     host = request.client.host if request.client else ""
@@ -137,6 +174,16 @@ def create_app(settings: Settings | None = None, index: PolicyIndex | None = Non
         if settings.watch:
             app.state.reloader.watch(settings.watch_interval)
         await telegram.start_webhook(app)  # no-op unless TELEGRAM_WEBHOOK_URL is set
+        if os.environ.get("FORWARDED_ALLOW_IPS", "").strip() == "*":
+            log.warning("FORWARDED_ALLOW_IPS is \"*\": any client can name its own address in "
+                        "X-Forwarded-For (rate limits, loopback exemption); name the proxy's "
+                        "address instead")
+        if settings.public_base_url:
+            log.info("links use PUBLIC_BASE_URL %s", settings.public_base_url)
+        else:
+            log.warning("PUBLIC_BASE_URL is not set: links use the request's Host header, "
+                        "accepted only for %s (PRIVACYBOT_ALLOWED_HOSTS); other hosts get 400",
+                        ", ".join(settings.allowed_host_list))
         app.state.ready = True
         try:
             yield
@@ -163,13 +210,17 @@ def create_app(settings: Settings | None = None, index: PolicyIndex | None = Non
     app.add_middleware(Timeout, seconds=settings.request_timeout)
     app.add_middleware(RateLimit, per_client=settings.rate_limit,
                        overall=settings.rate_limit_global, paths=PUBLIC_POSTS,
-                       limit_loopback=settings.rate_limit_loopback)
+                       limit_loopback=settings.rate_limit_loopback, question_pages=QUESTION_PAGES)
     handoff.limit(app, settings)  # the handoff POSTs, like ask's
     app.add_middleware(BodyLimit, limit=MAX_BODY)
     # Public endpoints are called from help centers' own sites; no cookies are involved.
     app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origin_list,
                        allow_methods=["GET", "POST"], allow_headers=["Content-Type", "Authorization"],
                        expose_headers=["Retry-After"], max_age=600)
+    if settings.public_base_url:
+        app.add_middleware(PublicHost, public_base_url=settings.public_base_url)
+    else:
+        app.add_middleware(AllowedHosts, hosts=settings.allowed_host_list)
     app.add_middleware(SecurityHeaders)
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
     templates = Jinja2Templates(directory=str(HERE / "templates"))
@@ -179,7 +230,7 @@ def create_app(settings: Settings | None = None, index: PolicyIndex | None = Non
         return request.app.state.index
 
     def base_url(request: Request) -> str:
-        return settings.public_base_url or str(request.base_url).rstrip("/")
+        return (settings.public_base_url or str(request.base_url)).rstrip("/")
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError):
@@ -191,6 +242,8 @@ def create_app(settings: Settings | None = None, index: PolicyIndex | None = Non
     async def _http(request: Request, exc: StarletteHTTPException):
         if exc.detail == "There was an error parsing the body":  # FastAPI's words for bad bytes
             exc = StarletteHTTPException(400, "request body is not valid UTF-8 JSON")
+        if exc.status_code == 405:  # Starlette names the methods of one route; a path has several
+            exc = StarletteHTTPException(405, exc.detail, {"Allow": allowed_methods(request)})
         if exc.status_code >= 400 and exc.status_code != 404:
             log.info("%d %s %s: %s", exc.status_code, request.method, request.url.path, exc.detail)
         return JSONResponse({"detail": exc.detail}, status_code=exc.status_code,
@@ -206,8 +259,7 @@ def create_app(settings: Settings | None = None, index: PolicyIndex | None = Non
         # (measured at 64 clients: 89 → 171 req/s, p99 1,992 → 703 ms).
         index = idx(request)
         if body.policy_id is not None and index.resolve(body.policy_id) is None:
-            raise HTTPException(404, f"unknown policy_id {body.policy_id!r}; "
-                                     f"known: {', '.join(index.policies)}")
+            raise HTTPException(404, unknown_policy(index))
         t0 = time.perf_counter()
         reply = index.ask(body.question, body.policy_id, body.top_k, body.lang, base_url(request))
         ms = 1000 * (time.perf_counter() - t0)
@@ -219,14 +271,26 @@ def create_app(settings: Settings | None = None, index: PolicyIndex | None = Non
         return out
 
     @app.post("/api/v1/feedback", response_model=FeedbackReply, status_code=201, tags=["api"],
-              responses={422: {"description": "Invalid request"},
+              responses={404: {"description": "No question with this question_id was answered here"},
+                         422: {"description": "Invalid request"},
                          503: {"description": "The log database is unavailable"}})
     def post_feedback(body: FeedbackRequest, request: Request) -> dict:
-        """Store 👍/👎 on a reply, with the question and the answer that was shown."""
-        fields = body.model_dump(exclude={"channel"})
+        """Store 👍/👎 on a reply, with the question and the answer that was shown (from the
+        server's log); a second vote on the same reply replaces the first."""
+        index, base = idx(request), base_url(request)
+
+        def shown(policy_id: str, section_id: str) -> tuple[str | None, str | None]:
+            answer = index.answer_of(policy_id, section_id, base)
+            return (answer.url, answer.quote) if answer else (None, None)
+
         try:
-            fid = request.app.state.store.add_feedback(**fields, channel=body.channel or "api",
-                                                       client=client_of(request))
+            fid = request.app.state.store.add_answer_feedback(
+                question_id=body.question_id, vote=body.vote, reason=body.reason,
+                comment=body.comment, channel=body.channel or "api", client=client_of(request),
+                shown=shown)
+        except UnknownQuestion:
+            raise HTTPException(404, "unknown question_id: feedback is taken on replies this "
+                                     "server gave (the id of an /api/v1/ask reply)")
         except StoreError:
             raise HTTPException(503, "feedback could not be stored right now; try again later",
                                 headers={"Retry-After": "30"})
@@ -256,14 +320,29 @@ def create_app(settings: Settings | None = None, index: PolicyIndex | None = Non
 
     @app.get("/readyz", tags=["ops"], responses={503: {"description": "Not ready"}})
     def readyz(request: Request):
-        """200 while this replica should get traffic: index loaded, not shutting down."""
+        """200 while this replica should get traffic: index loaded, not shutting down. `log`
+        says whether the question/feedback log takes writes (checked, and healed if it can
+        be: a deleted SQLite file is made again); answers are served either way."""
         if not request.app.state.ready or request.app.state.index is None:
             return JSONResponse({"status": "not ready"}, status_code=503)
-        return {"status": "ready"}
+        store = request.app.state.store
+        return {"status": "ready", "log": "ok" if store.check() else "unavailable"}
 
-    @app.get("/metrics", tags=["ops"], response_class=PlainTextResponse)
+    @app.get("/metrics", tags=["ops"], response_class=PlainTextResponse,
+             responses={401: {"description": "Missing or wrong metrics token"},
+                        404: {"description": "No metrics token configured and not on loopback"}})
     def metrics(request: Request):
-        """Prometheus metrics."""
+        """Prometheus metrics: `Authorization: Bearer PRIVACYBOT_METRICS_TOKEN`; without a
+        configured token, loopback clients only."""
+        if not settings.metrics_token:
+            if not is_loopback(request.client.host if request.client else ""):
+                raise HTTPException(404, "Not Found")
+        else:
+            token = presented_token(request.headers.get("authorization", ""))
+            if token is None or not hmac.compare_digest(token, settings.metrics_token.encode()):
+                log.warning("metrics: request without the right token refused")
+                raise HTTPException(401, "a valid metrics token is required",
+                                    headers={"WWW-Authenticate": 'Bearer realm="privacybot metrics"'})
         return PlainTextResponse(generate_latest(request.app.state.metrics.registry),
                                  media_type=CONTENT_TYPE_LATEST)
 
@@ -273,13 +352,14 @@ def create_app(settings: Settings | None = None, index: PolicyIndex | None = Non
         index = idx(request)
         return {"status": "ok", "policies": len(index.policies), "clauses": len(index.entries)}
 
-    @app.get("/policies/{policy_id}", response_class=HTMLResponse, tags=["pages"])
-    def policy_page(policy_id: str, request: Request):
+    @app.get("/policies/{policy_id}", response_class=HTMLResponse, tags=["pages"],
+             responses={404: {"description": "Unknown policy id"}})
+    def policy_page(request: Request, policy_id: str = PathParam(max_length=MAX_POLICY_ID)):
         """The whole policy as a readable page; every clause has its anchor."""
         index = idx(request)
         policy = index.policies.get(index.resolve(policy_id) or policy_id)
         if policy is None:
-            raise HTTPException(404, f"unknown policy {policy_id!r}")
+            raise HTTPException(404, unknown_policy(index))
         return templates.TemplateResponse(request, "policy.html", {"policy": policy})
 
     @app.get("/", response_class=HTMLResponse, tags=["pages"])
@@ -288,7 +368,7 @@ def create_app(settings: Settings | None = None, index: PolicyIndex | None = Non
         """Demo help-center page: the policies, example questions and a question box."""
         index = idx(request)
         reply, error = None, None
-        q = q.strip()
+        q = clean_text(q).strip()
         if q:
             if len(q) > MAX_QUESTION:
                 error = f"问题超过 {MAX_QUESTION} 个字符 / question longer than {MAX_QUESTION} characters"
@@ -301,11 +381,20 @@ def create_app(settings: Settings | None = None, index: PolicyIndex | None = Non
                     latency_ms=1000 * (time.perf_counter() - t0), client=client_of(request))
         return templates.TemplateResponse(request, "home.html", {
             "policies": list(index.policies.values()), "q": q, "reply": reply, "error": error,
+            "base_url": base_url(request),
             "examples": ["怎么注销账号？", "How do I delete my account?", "如何註銷帳號？",
                          "会收集我的位置信息吗？", "Does vymeet sell my data?",
                          "盟畅的联系邮箱是什么？"]})
 
+    def allowed_methods(request: Request) -> str:
+        methods: set[str] = set()
+        for route in request.app.router.routes:
+            if getattr(route, "methods", None) and route.path_regex.match(request.url.path):
+                methods |= route.methods
+        return ", ".join(sorted(methods))
+
     admin.mount(app, settings, templates)
     handoff.mount(app, settings)  # /api/v1/handoffs…, /admin/handoffs
     telegram.attach_webhook(app, settings)  # POST /telegram/webhook when configured
+    document_errors(app, PUBLIC_POSTS, QUESTION_PAGES)
     return app

@@ -12,6 +12,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from index import CorpusError, PolicyIndex
+from index.cleaning import clean_text
 
 from . import logs
 from .settings import Settings
@@ -135,7 +136,9 @@ def _open_store(url: str, settings: Settings, **kw) -> "Store | None":
 def cmd_ask(args: argparse.Namespace) -> int:
     """Answer one question on the terminal."""
     index = _index(args.corpus)
-    question = args.question.strip()
+    # Arguments that are not valid UTF-8 arrive with lone surrogates (surrogateescape).
+    question = clean_text(args.question).strip()
+    args.policy = clean_text(args.policy) if args.policy else args.policy
     if not question or len(question) > 500:
         print("privacybot: the question must be 1 to 500 characters", file=sys.stderr)
         return 2

@@ -6,12 +6,14 @@ create_app. Each refusal is a JSON {"detail": ...} with a 4xx/5xx code and a log
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import json
 import logging
 import math
 import threading
 import time
 from collections import OrderedDict
+from urllib.parse import parse_qsl, urlsplit
 
 log = logging.getLogger("privacybot.guard")
 
@@ -117,25 +119,44 @@ def parse_rate(text: str) -> tuple[float, float]:
     return n / seconds[unit], n
 
 
+def is_loopback(address: str) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return ip.is_loopback or bool(getattr(ip, "ipv4_mapped", None) and ip.ipv4_mapped.is_loopback)
+
+
 class RateLimit:
-    """Per-client limits on the public API (by address), and a global backstop over all
-    clients; over either → 429 with Retry-After."""
+    """Per-client limits (by address, as uvicorn read it from a trusted proxy) on what answers
+    or writes: POSTs to `paths`, and GETs of `question_pages` that carry a question (`?q=`);
+    and a global backstop over all clients; over either → 429 with Retry-After."""
 
     def __init__(self, app, per_client: str, overall: str, paths: tuple[str, ...],
-                 limit_loopback: bool = False):
+                 limit_loopback: bool = False, question_pages: tuple[str, ...] = ()):
         self.app, self.paths, self.limit_loopback = app, paths, limit_loopback
+        self.question_pages = question_pages
         rate, burst = parse_rate(per_client)
         self.clients = TokenBuckets(rate, burst) if rate else None
         rate, burst = parse_rate(overall)
         self.overall = TokenBuckets(rate, burst) if rate else None
 
+    def _limited(self, scope) -> bool:
+        if scope["type"] != "http":
+            return False
+        if scope["method"] == "POST":
+            return scope["path"] in self.paths
+        if scope["method"] in ("GET", "HEAD") and scope["path"] in self.question_pages:
+            query = parse_qsl(scope.get("query_string", b"").decode("latin-1"))
+            return any(k == "q" and v.strip() for k, v in query)
+        return False
+
     async def __call__(self, scope, receive, send):
-        if (scope["type"] == "http" and scope["method"] == "POST"
-                and scope["path"] in self.paths):
+        if self._limited(scope):
             client = (scope.get("client") or ("?", 0))[0]
             # Loopback is the machine itself (tools, the evaluation, a local proxy that does
             # not forward addresses): only the global backstop applies, unless asked.
-            local = client.startswith("127.") or client == "::1"
+            local = is_loopback(client)
             for buckets, key, who in ((self.clients, client, "client"),
                                       (self.overall, "*", "all clients")):
                 if buckets is None or (who == "client" and local and not self.limit_loopback):
@@ -207,3 +228,47 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, with_headers)
+
+
+class AllowedHosts:
+    """With no PUBLIC_BASE_URL, links are built from the request's Host header: only the
+    configured host names may be named (anything else → 400), so a request cannot make the
+    server link elsewhere."""
+
+    def __init__(self, app, hosts: list[str]):
+        self.app, self.hosts = app, {h.lower() for h in hosts}
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] not in ("http", "websocket"):
+            return await self.app(scope, receive, send)
+        host = dict(scope["headers"]).get(b"host", b"").decode("latin-1")
+        try:
+            name = (urlsplit("//" + host).hostname or "") if host else ""
+        except ValueError:
+            name = ""
+        if name not in self.hosts:
+            log.info("400 %s %s: Host %r is not an allowed host", scope.get("method"),
+                     scope["path"], host[:100])
+            return await send_json(send, 400, "invalid Host header")
+        await self.app(scope, receive, send)
+
+
+class PublicHost:
+    """With PUBLIC_BASE_URL set, every request is seen as addressed to it (scheme and host):
+    links, the embed snippet and redirects (/policies/x/ → /policies/x) never take the
+    client's Host header."""
+
+    def __init__(self, app, public_base_url: str):
+        self.app = app
+        u = urlsplit(public_base_url)
+        self.scheme = u.scheme or "http"
+        self.host = u.netloc.encode("latin-1", "replace")
+        port = u.port or (443 if self.scheme == "https" else 80)
+        self.server = (u.hostname or "", port)
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        headers = [(k, v) for k, v in scope["headers"] if k != b"host"] + [(b"host", self.host)]
+        await self.app({**scope, "scheme": self.scheme, "server": self.server,
+                        "headers": headers}, receive, send)

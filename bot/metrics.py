@@ -36,6 +36,13 @@ class AppCollector:
         yield CounterMetricFamily("privacybot_log_rows_dropped",
                                   "Question rows given up on (log database failing or queue full)",
                                   value=store.dropped if store else 0)
+        yield GaugeMetricFamily("privacybot_log_database_up",
+                                "1 when the last write to the log database (or check) succeeded",
+                                value=1.0 if store is None or store.healthy else 0.0)
+        yield CounterMetricFamily("privacybot_log_reconnects",
+                                  "Log database connections dropped to start afresh (one that "
+                                  "failed a write; all when the SQLite file was deleted or replaced)",
+                                  value=store.reconnects if store else 0)
         yield GaugeMetricFamily("privacybot_index_clauses", "Clauses in the index served",
                                 value=len(index.entries) if index else 0)
         yield GaugeMetricFamily("privacybot_index_policies", "Policies in the index served",

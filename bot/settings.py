@@ -27,6 +27,9 @@ class Settings(BaseSettings):
     retention_days: int = Field(90, ge=1)  # log rows older than this are purged
     hash_secret: str = ""  # key of the HMAC that pseudonymizes clients; empty = random per process
     admin_token: str = ""  # bearer token of /admin; empty = admin disabled (404)
+    metrics_token: str = ""  # bearer token of /metrics; empty = loopback clients only
+    # Host headers accepted when public_base_url is empty (links are then built from the Host).
+    allowed_hosts: str = "localhost,127.0.0.1,::1"
     cors_origins: str = "*"  # comma-separated origins allowed to call the public API, or *
     rate_limit: str = "60/minute"  # questions and feedback per client address; "off" = none
     rate_limit_global: str = "1000/second"  # over all clients together (backstop); "off" = none
@@ -67,6 +70,15 @@ class Settings(BaseSettings):
         host = "127.0.0.1" if host in ("", "0.0.0.0", "::", "[::]") else host
         host = f"[{host}]" if ":" in host and not host.startswith("[") else host
         return f"http://{host}:{self.port}"
+
+    @property
+    def allowed_host_list(self) -> list[str]:
+        """Host names a request may name when PUBLIC_BASE_URL is unset: the configured ones
+        and the address `serve` listens on (unless it is every address)."""
+        hosts = [h.strip().lower().strip("[]") for h in self.allowed_hosts.split(",") if h.strip()]
+        if self.host not in ("0.0.0.0", "::", ""):
+            hosts.append(self.host.lower().strip("[]"))
+        return list(dict.fromkeys(hosts))
 
     @property
     def cors_origin_list(self) -> list[str]:

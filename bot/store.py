@@ -13,14 +13,16 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
+import os
 import queue
 import secrets
 import threading
 import time
 import uuid
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from sqlalchemy import (Boolean, Column, DateTime, Float, MetaData, String, Table, Text,
                         case, create_engine, delete, event, func, insert, select, text)
@@ -79,6 +81,10 @@ class StoreError(Exception):
     """The log database could not take a write."""
 
 
+class UnknownQuestion(LookupError):
+    """Feedback names a question this log does not hold."""
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
@@ -95,7 +101,12 @@ def make_engine(url: str) -> Engine:
             Path(u.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
         except OSError as e:  # reported when the first write fails, not fatal here
             log.warning("cannot create the folder of %s: %s", safe_url(url), e)
-    engine = create_engine(u, connect_args={"check_same_thread": False, "timeout": 10})
+    # A file's pool has no overflow: it never closes a connection on its own (see
+    # Store.reconnect for why a connection to a deleted file must stay open); 20 is above the
+    # writers that run at once. An in-memory database keeps SQLAlchemy's one connection.
+    pool = ({"pool_size": 20, "max_overflow": 0, "pool_timeout": 30}
+            if u.database and u.database != ":memory:" else {})
+    engine = create_engine(u, connect_args={"check_same_thread": False, "timeout": 10}, **pool)
 
     @event.listens_for(engine, "connect")
     def _sqlite_pragmas(conn, _record):
@@ -158,6 +169,15 @@ class Store:
         self.retention = timedelta(days=retention_days)
         self._key = (hash_secret or secrets.token_hex(32)).encode()
         self.engine = make_engine(url)
+        u = make_url(url)
+        self._sqlite_path = (Path(u.database).expanduser() if u.get_backend_name() == "sqlite"
+                             and u.database and u.database != ":memory:" else None)
+        self._file_id: tuple[int, int] | None = None  # the SQLite file the pool is connected to
+        self._heal_lock = threading.Lock()
+        self._schema_lock = threading.Lock()
+        self._set_aside: list = []  # pools of connections to deleted SQLite files (see reconnect)
+        self.healthy = True  # the last write or check succeeded
+        self.reconnects = 0  # times every connection was dropped to start afresh
         self.dropped = 0  # question rows given up on (queue full or database failing)
         self.written = 0
         self.counts: dict[tuple[str, bool], int] = {}  # questions seen, by (channel, answered)
@@ -165,6 +185,7 @@ class Store:
         self._lock = threading.Lock()
         self._queue: queue.Queue = queue.Queue(maxsize=QUEUE_SIZE)
         self._closed = False
+        self._pending: dict[str, dict] = {}  # question rows queued, not yet written, by id
         self._last_purge = 0.0
         self.ensure_schema()
         self._thread = None
@@ -177,15 +198,94 @@ class Store:
     def ensure_schema(self) -> bool:
         """Bring the schema up to date (Alembic migrations); False (logged) when the database
         is unreachable."""
+        self._heal()
         if self._schema_ready:
             return True
+        with self._schema_lock:  # Alembic's context is module-global: one migration at a time
+            if self._schema_ready:
+                return True
+            try:
+                if self._sqlite_path is not None:  # a deleted folder is made again
+                    self._sqlite_path.parent.mkdir(parents=True, exist_ok=True)
+                migrate(self.engine)
+            except (SQLAlchemyError, OSError) as e:
+                log.warning("log database %s unavailable: %s", safe_url(self.url),
+                            e.__class__.__name__)
+                return False
+            self._file_id = self._file_identity()
+            self._schema_ready = True
+            return True
+
+    # -- healing -----------------------------------------------------------------------------
+    # A pooled SQLite connection opened while the file was read-only stays read-only for good,
+    # and one opened before the file was deleted keeps writing into the deleted file. So: a
+    # connection that fails a write is dropped, not reused (and the schema is checked again),
+    # and before each use the file is checked to be the one connected to; if not, every
+    # pooled connection is dropped and the schema made again.
+    def _file_identity(self) -> tuple[int, int] | None:
+        if self._sqlite_path is None:
+            return None
         try:
-            migrate(self.engine)
-        except SQLAlchemyError as e:
-            log.warning("log database %s unavailable: %s", safe_url(self.url), e.__class__.__name__)
-            return False
-        self._schema_ready = True
-        return True
+            st = os.stat(self._sqlite_path)
+        except OSError:
+            return None
+        return (st.st_dev, st.st_ino)
+
+    def _heal(self) -> None:
+        # Checked whether or not the schema is thought ready: a migration run over the old
+        # pool would find its tables in the deleted file and take the new file for it.
+        if self._sqlite_path is None or self._file_id is None:
+            return
+        if self._file_identity() == self._file_id:
+            return
+        with self._heal_lock:
+            now = self._file_identity()
+            if now == self._file_id:
+                return
+            self.reconnect("file deleted" if now is None else "file replaced")
+            self._file_id = now
+
+    def reconnect(self, why: str) -> None:
+        """Drop every pooled connection; the schema is checked again before the next write.
+
+        The connections to a deleted SQLite file are set aside, never closed: SQLite closing
+        the last connection to a WAL database deletes `<path>-wal` and `<path>-shm` by name,
+        which are now the new file's, with the rows written there since."""
+        log.warning("log database %s: %s; reconnecting", safe_url(self.url), why)
+        with self._lock:
+            self.reconnects += 1
+        self._schema_ready = False
+        if self._sqlite_path is not None:
+            self._set_aside.append(self.engine.pool)  # a few descriptors per deletion
+            self.engine.dispose(close=False)
+        else:
+            self.engine.dispose()
+
+    def _failed(self, e: Exception) -> None:
+        self.healthy = False
+        self._schema_ready = False  # a truncated file has lost its tables: check on next use
+
+    @contextmanager
+    def _transaction(self):
+        """A connection in a transaction; dropped from the pool if anything in it fails."""
+        with self.engine.connect() as conn:
+            try:
+                with conn.begin():
+                    yield conn
+            except SQLAlchemyError:
+                if self._sqlite_path is not None and self._file_identity() != self._file_id:
+                    self._heal()  # the file went: its connections are set aside, not closed
+                else:
+                    conn.invalidate()  # e.g. opened while the file was read-only: not reused
+                    with self._lock:
+                        self.reconnects += 1
+                raise
+
+    def _written_where_checked(self, file_id) -> None:
+        """After a write: the file is still the one checked before it (else the row went into
+        a deleted file, and is lost)."""
+        if self._sqlite_path is not None and self._file_identity() != file_id:
+            raise StoreError("the log database file changed during the write")
 
     def ping(self) -> bool:
         try:
@@ -194,6 +294,15 @@ class Store:
             return True
         except SQLAlchemyError:
             return False
+
+    def check(self) -> bool:
+        """Whether the log can take writes now (schema in place, file the one connected to,
+        database answering); heals what it can on the way. For /readyz."""
+        ok = self.ensure_schema() and self.ping()
+        if ok and self._sqlite_path is not None and not self.healthy:
+            ok = os.access(self._sqlite_path, os.W_OK)
+        self.healthy = bool(ok)
+        return self.healthy
 
     # -- pseudonyms --------------------------------------------------------------------------
     def pseudonym(self, client: str | None) -> str | None:
@@ -221,11 +330,14 @@ class Store:
         if self._closed or self._thread is None:
             self._write_batch([row])
             return qid
+        with self._lock:
+            self._pending[qid] = row
         try:
             self._queue.put_nowait(row)
         except queue.Full:
             with self._lock:
                 self.dropped += 1
+                self._pending.pop(qid, None)
             log.warning("question log queue full: row dropped")
         return qid
 
@@ -258,6 +370,9 @@ class Store:
     def _finish(self, batch: list[dict], markers: list[threading.Event]) -> None:
         if batch:
             self._write_batch(batch)
+            with self._lock:
+                for row in batch:
+                    self._pending.pop(row["id"], None)
         for m in markers:
             m.set()
 
@@ -268,14 +383,18 @@ class Store:
             try:
                 if not self.ensure_schema():
                     raise StoreError("database unavailable")
-                with self.engine.begin() as conn:
+                file_id = self._file_id
+                with self._transaction() as conn:
                     conn.execute(insert(questions), batch)
+                self._written_where_checked(file_id)
                 with self._lock:
                     self.written += len(batch)
+                self.healthy = True
                 return
             except (SQLAlchemyError, StoreError) as e:
                 log.warning("question log write failed (attempt %d): %s", attempt + 1,
                             e.__class__.__name__)
+                self._failed(e)
         with self._lock:
             self.dropped += len(batch)
         log.error("question log: %d rows dropped after retries", len(batch))
@@ -298,11 +417,51 @@ class Store:
         self.engine.dispose()
 
     # -- feedback (synchronous) --------------------------------------------------------------
+    def question(self, qid: str, wait: float = 0.3) -> dict[str, Any] | None:
+        """The logged question `qid` (queued or written), or None; a miss is looked up once
+        more after `wait` seconds, as another replica may not have written it yet."""
+        for attempt in range(2):
+            with self._lock:
+                row = self._pending.get(qid)
+            if row is not None:
+                return dict(row)
+            if not self.ensure_schema():
+                raise StoreError("log database unavailable")
+            try:
+                with self._transaction() as conn:
+                    found = conn.execute(select(questions).where(questions.c.id == qid)).mappings().first()
+            except SQLAlchemyError as e:
+                self._failed(e)
+                raise StoreError("log database unavailable") from e
+            if found is not None:
+                return dict(found)
+            if attempt == 0 and wait:
+                time.sleep(wait)
+        return None
+
+    def add_answer_feedback(self, *, question_id: str, vote: str, reason: str | None = None,
+                            comment: str | None = None, channel: str = "widget",
+                            client: str | None = None,
+                            shown: Callable[[str, str], tuple[str | None, str | None]] | None = None) -> str:
+        """👍/👎 on a question this server answered. The question and the clause come from the
+        log, the clause's link and quote from `shown(policy_id, section_id)` (built by the
+        server), never from the client; a second vote on a question replaces the first.
+        Raises UnknownQuestion for an id the log does not hold, StoreError when it is down."""
+        row = self.question(question_id)
+        if row is None:
+            raise UnknownQuestion(question_id)
+        pid, sid = row.get("policy_id"), row.get("section_id")
+        url, quote = shown(pid, sid) if shown and pid and sid else (None, None)
+        return self.add_feedback(question_id=question_id, vote=vote, reason=reason,
+                                 comment=comment, question=row["question"], policy_id=pid,
+                                 section_id=sid, url=url, quote=quote, channel=channel,
+                                 client=client, replace=True)
+
     def add_feedback(self, *, question_id: str | None, vote: str, reason: str | None = None,
                      comment: str | None = None, question: str | None = None,
                      policy_id: str | None = None, section_id: str | None = None,
                      url: str | None = None, quote: str | None = None, channel: str = "widget",
-                     client: str | None = None) -> str:
+                     client: str | None = None, replace: bool = False) -> str:
         if vote not in VOTES:
             raise ValueError(f"vote must be one of {', '.join(VOTES)}")
         if reason is not None and reason not in REASONS:
@@ -315,11 +474,20 @@ class Store:
         try:
             if not self.ensure_schema():
                 raise StoreError("log database unavailable")
-            with self.engine.begin() as conn:
+            file_id = self._file_id
+            with self._transaction() as conn:
+                if replace and question_id is not None:  # one vote per question
+                    if conn.dialect.name == "postgresql":  # concurrent votes on it take turns
+                        conn.execute(text("SELECT pg_advisory_xact_lock(hashtext(:q))"),
+                                     {"q": question_id})
+                    conn.execute(delete(feedback).where(feedback.c.question_id == question_id))
                 conn.execute(insert(feedback), [row])
-        except SQLAlchemyError as e:
+            self._written_where_checked(file_id)  # never a 201 for a row in a deleted file
+        except (SQLAlchemyError, StoreError) as e:
             log.error("feedback not stored: %s", e.__class__.__name__)
+            self._failed(e)
             raise StoreError("log database unavailable") from e
+        self.healthy = True
         return fid
 
     # -- reading -----------------------------------------------------------------------------
@@ -355,6 +523,7 @@ class Store:
     def report(self, days: int = 30, top: int = 20, now: datetime | None = None) -> dict[str, Any]:
         """What was asked, what went unanswered, which clauses got 👎, per day and channel."""
         since = (now or utcnow()) - timedelta(days=days)
+        self.ensure_schema()  # the file the report reads is the one written (healed if replaced)
         q, f = questions.c, feedback.c
         day = func.date(q.asked_at)
         with self.engine.connect() as conn:
@@ -370,16 +539,19 @@ class Store:
                 .where(q.asked_at >= since, q.answered.is_(False))
                 .group_by(text).order_by(func.count().desc(), func.max(q.asked_at).desc())
                 .limit(top)).mappings().all()
-            down = func.sum(case((f.vote == "down", 1), else_=0))
+            # A clause's 👍/👎 count the clients who gave them (by pseudonym), not the votes:
+            # one client voting on many answers of the same clause counts once.
+            who = func.coalesce(f.client, f.id)
+            down = func.count(func.distinct(case((f.vote == "down", who))))
             clauses = conn.execute(
                 select(f.policy_id, f.section_id, down.label("down"),
-                       func.sum(case((f.vote == "up", 1), else_=0)).label("up"),
+                       func.count(func.distinct(case((f.vote == "up", who)))).label("up"),
                        func.max(f.url).label("url"), func.max(f.quote).label("quote"))
                 .where(f.created_at >= since, f.policy_id.is_not(None))
                 .group_by(f.policy_id, f.section_id).having(down > 0)
                 .order_by(down.desc(), f.policy_id, f.section_id).limit(top)).mappings().all()
             reasons = conn.execute(
-                select(f.policy_id, f.section_id, f.reason, func.count())
+                select(f.policy_id, f.section_id, f.reason, func.count(func.distinct(who)))
                 .where(f.created_at >= since, f.vote == "down")
                 .group_by(f.policy_id, f.section_id, f.reason)).all()
             per_day = conn.execute(

@@ -38,10 +38,12 @@ from telegram.ext import (Application, CallbackQueryHandler, ChosenInlineResultH
 
 from index import PolicyIndex, Reply
 from index.answer import EXAMPLES
+from index.cleaning import clean_json
 
 from . import telegram_render as tr
 from .settings import Settings
-from .store import Store, StoreError
+from .store import Store, StoreError, UnknownQuestion
+from .telegram_input import CleanRequest, problem
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -166,6 +168,9 @@ class TelegramBot:
         _quiet_http_logs()
         builder = (Application.builder().token(self.config.token)
                    .base_url(self.config.api_base_url).base_file_url(self.config.file_base_url)
+                   # PTB's own defaults (256 and 1 connections), reading updates cleaned
+                   .request(CleanRequest(connection_pool_size=256))
+                   .get_updates_request(CleanRequest(connection_pool_size=1))
                    .concurrent_updates(16).post_init(self.setup_commands)
                    # a question deleted meanwhile still gets its answer, just not as a reply
                    .defaults(Defaults(allow_sending_without_reply=True)))
@@ -432,12 +437,19 @@ class TelegramBot:
         qid, vote = m.groups()
         shown = self._shown.get(qid, {})
         reason = "not_answered" if vote == "down" and shown.get("answered") is False else None
-        try:
+        index = self.get_index()
+
+        def clause(policy_id: str, section_id: str) -> tuple[str | None, str | None]:
+            answer = index.answer_of(policy_id, section_id, self.config.public_base_url)
+            return (answer.url, answer.quote) if answer else (None, None)
+
+        try:  # the question and clause come from the log, as for the web API
             await asyncio.to_thread(
-                store.add_feedback, question_id=qid, vote=vote, reason=reason,
-                question=shown.get("question"), policy_id=shown.get("policy_id"),
-                section_id=shown.get("section_id"), url=shown.get("url"), quote=shown.get("quote"),
-                channel=CHANNEL, client=str(cq.from_user.id))
+                store.add_answer_feedback, question_id=qid, vote=vote, reason=reason,
+                channel=CHANNEL, client=str(cq.from_user.id), shown=clause)
+        except UnknownQuestion:
+            await cq.answer(tr.text(lang, "feedback_bad"))
+            return
         except StoreError:
             await cq.answer(tr.text(lang, "feedback_failed"), show_alert=True)
             return
@@ -591,6 +603,9 @@ class Webhook:
             data = json.loads(body)
             if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
                 raise ValueError("not a JSON object with an update_id")
+            data = clean_json(data)
+            if why := problem(data):  # the same checks as polling; here the sender is told
+                raise ValueError(why)
             update = Update.de_json(data, self.application.bot)
         except Exception as e:  # noqa: BLE001 - whatever a bad update raises, it is a 400
             log.warning("Telegram webhook: bad update refused: %s: %s", type(e).__name__,

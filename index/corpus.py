@@ -15,6 +15,7 @@ from urllib.parse import quote
 
 import yaml
 
+from .cleaning import clean_text
 from .html import html_to_text
 from .metadata import derived_aliases, drop_shared_aliases, guess_metadata
 from .sections import Clause, split_clauses
@@ -90,24 +91,55 @@ def _front_matter(text: str) -> tuple[dict, str]:
     return meta, text[m.end():]
 
 
-def _as_list(value) -> list[str]:
+def _scalar_text(key: str, value) -> str | None:
+    """A front matter value where text is expected: a number or date written bare in YAML
+    (`company: 2021`, `updated: 2021-03-09`) is read as its text; a list or a mapping is an
+    error (the file is skipped with a message), never a policy that breaks a reply later."""
     if value is None:
-        return []
-    if isinstance(value, str):
-        return [v.strip() for v in value.split(",") if v.strip()]
-    return [str(v) for v in value]
+        return None
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, (list, dict, set, tuple)):
+        raise ValueError(f"front matter field {key!r} must be text, not a "
+                         f"{'list' if isinstance(value, (list, set, tuple)) else 'mapping'}")
+    return clean_text(str(value)).strip() or None
+
+
+TEXT_FIELDS = ("id", "title", "product", "company", "updated", "language", "source_url")
+
+
+def _checked_meta(meta: dict) -> dict:
+    """The front matter fields a policy keeps, as texts, and `aliases` as a list of texts (a
+    comma-separated text is split); other fields are left out."""
+    out = {}
+    for key, value in meta.items():
+        key = clean_text(str(key))
+        if key in TEXT_FIELDS:
+            out[key] = _scalar_text(key, value)
+        elif key != "aliases":
+            continue
+        elif isinstance(value, (list, tuple)):
+            out[key] = [a for a in (_scalar_text("aliases", v) for v in value) if a]
+        else:
+            text = _scalar_text("aliases", value) or ""
+            out[key] = [v.strip() for v in text.split(",") if v.strip()]
+    return out
 
 
 def load_policy(path: Path) -> Policy:
     """Read one policy file (raises OSError / UnicodeDecodeError / ValueError on bad files)."""
-    raw = path.read_bytes().decode("utf-8-sig")
+    raw = clean_text(path.read_bytes().decode("utf-8-sig"))
     if not raw.strip():
         raise ValueError("file is empty")
     if path.suffix.lower() in (".html", ".htm"):
-        meta, text = {}, html_to_text(raw)
+        meta, text = {}, clean_text(html_to_text(raw))
     else:
         meta, text = _front_matter(raw)
-    pid = slug(str(meta.get("id") or path.stem))
+        meta = _checked_meta(meta)  # YAML escapes ("\ud800") and bare numbers are made text here
+    stem = clean_text(path.stem)  # a file name's undecodable bytes arrive as lone surrogates
+    pid = slug(meta.get("id") or stem)
     # What the front matter leaves out is guessed from the text; the stem names the product only
     # when the text names none (a curated file that gives a product keeps it, and its title).
     stated = f"{meta['title']}\n" if meta.get("title") else ""  # a stated title names the product
@@ -115,21 +147,19 @@ def load_policy(path: Path) -> Policy:
 
     def guess():  # read the text only for what the front matter leaves out (it takes ~10 ms)
         if not guessed:
-            guessed.append(guess_metadata(stated + text, path.stem))
+            guessed.append(guess_metadata(stated + text, stem))
         return guessed[0]
 
-    product = str(meta.get("product") or guess().product)
-    language = str(meta.get("language") or guess().language)
+    product = meta.get("product") or guess().product
+    language = meta.get("language") or guess().language
     kind = " Privacy Policy" if language == "en" else "隐私政策"
-    title = str(meta.get("title") or (f"{product}{kind}" if meta.get("product") else guess().title))
-    source_url = meta.get("source_url") or None
-    if source_url and not re.match(r"https?://", str(source_url), re.I):
+    title = meta.get("title") or (f"{product}{kind}" if meta.get("product") else guess().title)
+    source_url = meta.get("source_url")
+    if source_url and not re.match(r"https?://", source_url, re.I):
         log.warning("%s: ignoring source_url %r (not an http(s) address)", path, source_url)
         source_url = None
-    updated = meta.get("updated")
-    updated = (updated.isoformat() if isinstance(updated, dt.date)
-               else str(updated) if updated else guess().updated)
-    aliases = (_as_list(meta.get("aliases")) if "aliases" in meta
+    updated = meta.get("updated") or guess().updated
+    aliases = (meta["aliases"] if "aliases" in meta
                else guess().aliases if not meta.get("product") else derived_aliases(product))
     company = meta.get("company") or (guess().company if not meta else None)
     policy = Policy(

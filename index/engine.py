@@ -16,6 +16,7 @@ import numpy as np
 from .answer import Answer, Reply, compose, not_answered
 from . import dense
 from .bm25 import BM25
+from .cleaning import clean_text
 from .corpus import Policy, load_corpus
 from .names import Names
 from .query import Alt, Query, Vocabulary, analyze
@@ -345,6 +346,7 @@ class PolicyIndex:
     def ask(self, question: str, policy_id: str | None = None, top_k: int = 3,
             lang: str | None = None, base_url: str = "") -> Reply:
         """Answer a question: the best clauses, or a polite "not answered"."""
+        question = clean_text(question)  # callers clean what enters; this engine does not rely on it
         if policy_id is not None:
             found = self.resolve(policy_id)
             if found is None:
@@ -362,6 +364,18 @@ class PolicyIndex:
         kept = [h for h in hits if h.score >= RELATIVE_CUTOFF * best]
         answers = [Answer.of(h.policy, h.clause, h.score, base_url) for h in kept[:top_k]]
         return compose(question, reply_lang, answers, self.policies)
+
+    def answer_of(self, policy_id: str | None, section_id: str | None,
+                  base_url: str = "") -> Answer | None:
+        """The clause `section_id` of a policy as an answer shows it (quote, link), or None
+        when this index holds no such clause: feedback and the report link only to real ones."""
+        policy = self.policies.get(policy_id or "")
+        if policy is None or not section_id:
+            return None
+        for clause in policy.clauses:
+            if clause.section_id == section_id and clause.answerable:
+                return Answer.of(policy, clause, 0.0, base_url)
+        return None
 
     def resolve(self, policy_id: str) -> str | None:
         """The id of the policy `policy_id` names: itself, or the one id equal to it in any

@@ -20,6 +20,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Callable
 
+from .cleaning import clean_text
+
 VOCAB_DIR = Path(__file__).parent / "vocab"
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _CJK_RUN = re.compile(f"[{_CJK}]+")
@@ -87,7 +89,7 @@ def is_traditional(text: str) -> bool:
 
 def normalize(text: str, taiwan: bool = False) -> str:
     """Canonical form for matching; `taiwan` also maps Taiwan wording (軟體→软件, 資料→数据)."""
-    text = _CONTROL.sub(" ", unicodedata.normalize("NFKC", text)).lower()
+    text = _CONTROL.sub(" ", unicodedata.normalize("NFKC", clean_text(text))).lower()
     t2s, tw2sp = _converters()
     text = (tw2sp if taiwan else t2s).convert(text)
     chars, pattern, phrases = _variants()

@@ -98,9 +98,10 @@ class BotApiStandIn:
         update = dict(update)
         update.setdefault("update_id", next(self._ids))
         for key in ("message", "edited_message"):
-            chat = (update.get(key) or {}).get("chat")
-            if chat:
-                self._chat_types[chat["id"]] = chat["type"]
+            message = update.get(key)
+            chat = message.get("chat") if isinstance(message, dict) else None
+            if isinstance(chat, dict) and "id" in chat:  # malformed updates are pushed too
+                self._chat_types[chat["id"]] = chat.get("type")
         with self._cond:
             self.updates.append(update)
             self._cond.notify_all()

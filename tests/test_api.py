@@ -206,9 +206,10 @@ def test_500_chars_after_trimming_is_accepted(client):
     assert r.status_code == 200
 
 
-def test_unknown_policy_id_is_404_naming_it(client):
+def test_unknown_policy_id_is_404_naming_the_known_ones_not_echoing_it(client):
     r = ask(client, question="怎么注销账号？", policy_id="nope-policy")
-    assert "nope-policy" in assert_json_error(r, 404)
+    detail = assert_json_error(r, 404)
+    assert "mcmeet" in detail and "/api/v1/policies" in detail and "nope-policy" not in detail
 
 
 def test_get_on_ask_is_405_json(client):

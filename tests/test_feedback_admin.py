@@ -64,8 +64,9 @@ def test_feedback_is_stored_with_the_answer_shown(client, log_store):
     assert row["created_at"] is not None and row["client"] and len(row["client"]) == 32
 
 
-def test_thumbs_up_needs_only_the_vote(client, log_store):
-    r = client.post("/api/v1/feedback", json={"question_id": "abc", "vote": "up"})
+def test_thumbs_up_needs_only_the_question_id_and_the_vote(client, log_store):
+    qid = client.post("/api/v1/ask", json={"question": "怎么注销账号？"}).json()["id"]
+    r = client.post("/api/v1/feedback", json={"question_id": qid, "vote": "up"})
     assert r.status_code == 201
     [row] = [f for f in log_store.feedback_rows() if f["id"] == r.json()["id"]]
     assert row["vote"] == "up" and row["channel"] == "api"

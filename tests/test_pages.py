@@ -84,7 +84,8 @@ product: 测试
 
 def policy_page_of(tmp_path, text: str) -> str:
     (tmp_path / "evil.md").write_text(text, encoding="utf-8")
-    with TestClient(create_app(Settings(corpus=tmp_path, database_url=f"sqlite:///{tmp_path}/log.sqlite3"))) as c:
+    with TestClient(create_app(Settings(corpus=tmp_path, database_url=f"sqlite:///{tmp_path}/log.sqlite3")),
+                    base_url="http://localhost") as c:  # an allowed host (no PUBLIC_BASE_URL)
         r = c.get("/policies/evil")
     assert r.status_code == 200
     return r.text

@@ -250,3 +250,36 @@ def test_a_current_database_opens_without_loading_alembic(tmp_path):
     runs = [subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                            check=True).stdout.split()[-1] for _ in range(2)]
     assert runs == ["True", "False"]
+
+
+def test_concurrent_votes_on_one_question_keep_one_row(store):
+    qid = store.log_question(question="q", reply=ANSWERED, channel="api", latency_ms=1)
+    store.flush()
+    errors: list[Exception] = []
+    gate = threading.Barrier(12)
+
+    def vote(i: int) -> None:
+        gate.wait()
+        try:
+            for j in range(5):
+                store.add_answer_feedback(question_id=qid, vote="up" if (i + j) % 2 else "down",
+                                          comment=f"{i}-{j}")
+        except Exception as e:  # noqa: BLE001 - collected and asserted below
+            errors.append(e)
+
+    threads = [threading.Thread(target=vote, args=(i,)) for i in range(12)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    [row] = [r for r in store.feedback_rows(limit=10_000) if r["question_id"] == qid]
+    assert row["question"] == "q" and row["policy_id"] == "mcmeet"
+
+
+@pytest.mark.parametrize("url", ["sqlite://", "sqlite:///:memory:"])
+def test_an_in_memory_log_works(url):
+    s = Store(url, writer=False)
+    qid = s.log_question(question="q", reply=ANSWERED, channel="api", latency_ms=1)
+    assert s.add_answer_feedback(question_id=qid, vote="up") and s.check()
+    s.close()

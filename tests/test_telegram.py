@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import json
 import logging
 import os
 import re
@@ -508,6 +509,72 @@ def test_a_refused_clause_button_is_dropped_not_the_answer(running, standin, cha
     assert [b.get("url") for b in buttons(calls[1])] == [None, None]  # the votes stay
 
 
+# -- invalid text and malformed updates ----------------------------------------------------------
+
+def test_a_lone_surrogate_in_a_private_question_gets_an_answer(running, standin, chat, tg_store):
+    [call] = ask(standin, "\ud800怎么注销账号？\udfff", chat)
+    assert "5.6 注销帐号" in call.params["text"]
+    tg_store.flush()
+    assert any(r["question"] == "\ufffd怎么注销账号？\ufffd" for r in tg_store.question_rows())
+
+
+def test_a_lone_surrogate_in_a_group_mention_and_an_inline_query(running, standin, group):
+    [call] = ask(standin, f"@{BOT_USERNAME} \udc00怎么注销账号？", group, chat_type="supergroup")
+    assert "5.6 注销帐号" in call.params["text"]
+    standin.push(inline_update("\ud83d注销账号", from_user=user(AGENT), query_id="iq-surrogate"))
+    [iq] = standin.wait("answerInlineQuery", lambda c: c.params["inline_query_id"] == "iq-surrogate")
+    assert iq.params["results"]
+
+
+def _msg(chat_id, **changes):
+    m = {"message_id": 7, "date": 1700000000, "chat": {"id": chat_id, "type": "private"},
+         "from": user(AGENT), "text": "怎么注销账号？"}
+    m.update(changes)
+    return {k: v for k, v in m.items() if v is not None}
+
+
+MALFORMED = [
+    lambda c: {"message": _msg(c, chat=None)},
+    lambda c: {"message": _msg(c, text={"a": 1})},
+    lambda c: {"message": _msg(c, text=["怎么注销账号？"])},
+    lambda c: {"message": _msg(c, chat="private")},
+    lambda c: {"message": _msg(c, chat={"id": "x", "type": "private"})},
+    lambda c: {"message": _msg(c, date="yesterday")},
+    lambda c: {"message": _msg(c, entities=[{"type": 1}])},
+    lambda c: {"message": _msg(c, text="/ask 注销", entities=[{"type": "bot_command"}])},
+    lambda c: {"message": _msg(c, **{"from": "agent"})},
+    lambda c: {"message": [1, 2]},
+    lambda c: {"message": "hello"},
+    lambda c: {"edited_message": _msg(c, text=5)},
+    lambda c: {"message": _msg(c, chat={"id": c, "type": "supergroup"},
+                               text=f"@{BOT_USERNAME} 注销", reply_to_message={"text": 5})},
+    lambda c: {"inline_query": {"id": "iq-bad", "from": user(AGENT), "query": 5, "offset": ""}},
+    lambda c: {"inline_query": {"id": "iq-bad2", "query": "注销", "offset": ""}},
+    lambda c: {"chosen_inline_result": {"result_id": "r", "from": user(AGENT), "query": None}},
+    lambda c: {"callback_query": {"id": "cb-bad-1", "from": user(AGENT), "chat_instance": "1",
+                                  "data": {"fb": 1}}},
+    lambda c: {"callback_query": {"id": "cb-bad-2", "from": 5, "data": "fb:ab:up"}},
+    lambda c: {"callback_query": {"id": "cb-bad-3", "from": user(AGENT), "data": "fb:ab:up",
+                                  "message": {"chat": 5}}},
+]
+
+
+def test_malformed_updates_are_ignored_quietly(running, standin, caplog):
+    caplog.set_level(logging.DEBUG)
+    chats = [next(_chats) for _ in MALFORMED]
+    for make, c in zip(MALFORMED, chats):
+        standin.push(make(c))
+    # a question after them: once it is answered, the malformed ones were handled
+    [call] = ask(standin, "会收集我的位置信息吗？", next(_chats))
+    assert "<blockquote>" in call.params["text"]
+    for c in chats:
+        assert not standin.calls_of("sendMessage", chat_of(c))
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING or r.exc_info], \
+        [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING or r.exc_info]
+    ignored = [r.getMessage() for r in caplog.records if "ignored" in r.getMessage()]
+    assert len(ignored) == len(MALFORMED), ignored
+
+
 # -- long replies and hostile policies (a corpus of their own) ---------------------------------
 
 LONG_TITLE = "这是一个特别特别长的隐私政策标题，用来让政策列表超过 Telegram 单条消息四千零九十六个字符的上限" * 2
@@ -610,7 +677,10 @@ def test_webhook_through_the_web_app(webhook_env, standin, policy_index, tg_stor
             assert r.status_code == 403, r.text
         good = {"X-Telegram-Bot-Api-Secret-Token": "hook-Secret_123"}
         for body in (b"{not json", b"[1, 2]", b'{"no_update_id": 1}', "\udcff".encode("utf-8", "surrogatepass"),
-                     b'{"update_id": 5, "message": {"text": "no chat"}}'):
+                     b'{"update_id": 5, "message": {"text": "no chat"}}',
+                     b'{"update_id": 6, "message": {"message_id": 1, "date": 0, "text": "x"}}',
+                     b'{"update_id": 7, "message": {"message_id": 1, "date": 0, "text": {},'
+                     b' "chat": {"id": 1, "type": "private"}}}'):
             r = http.post("/telegram/webhook", content=body, headers=good)
             assert r.status_code == 400, (body, r.status_code, r.text)
         assert not standin.calls_of("sendMessage", chat_of(chat))
@@ -618,6 +688,12 @@ def test_webhook_through_the_web_app(webhook_env, standin, policy_index, tg_stor
         assert r.status_code == 200
         [call] = standin.wait("sendMessage", chat_of(chat))
         assert "<blockquote>5.6 注销帐号" in call.params["text"]
+        other = next(_chats)
+        raw = json.dumps(message_update("\ud800怎么注销账号？", chat_id=other, from_user=user(AGENT))
+                         | {"update_id": 900_002})
+        assert http.post("/telegram/webhook", content=raw, headers=good).status_code == 200
+        [call] = standin.wait("sendMessage", chat_of(other))
+        assert "5.6 注销帐号" in call.params["text"]
         assert http.get("/healthz").status_code == 200  # the rest of the app is unaffected
         assert "/telegram/webhook" not in http.get("/openapi.json").text
     assert any("wrong or missing secret" in r.getMessage() for r in caplog.records)
