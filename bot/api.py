@@ -24,7 +24,7 @@ from index import Answer, PolicyIndex
 from index.answer import examples
 from index.cleaning import clean_text
 
-from . import admin, handoff, telegram
+from . import admin, handoff
 from .admin import presented_token
 from .guard import (AllowedHosts, BodyLimit, PublicHost, RateLimit, SecurityHeaders, Timeout,
                     is_loopback)
@@ -158,6 +158,16 @@ def client_of(request: Request) -> str:
     return f"{host}|{request.headers.get('user-agent', '')}"
 
 
+def _attach_telegram(app: FastAPI, settings: Settings) -> None:
+    """The Telegram bot, when one is configured: POST /telegram/webhook with
+    TELEGRAM_WEBHOOK_URL, else polling with TELEGRAM_BOT_TOKEN. python-telegram-bot and httpx
+    (14 MB, a fifth of a second at start) are imported only then."""
+    app.state.telegram = None
+    if any(os.environ.get(k, "").strip() for k in ("TELEGRAM_BOT_TOKEN", "TELEGRAM_WEBHOOK_URL")):
+        from . import telegram
+        telegram.attach_webhook(app, settings)
+
+
 def create_app(settings: Settings | None = None, index: PolicyIndex | None = None,
                store: Store | None = None) -> FastAPI:
     """The web app; loads the corpus and opens the log at start unless given (tests share them)."""
@@ -173,7 +183,9 @@ def create_app(settings: Settings | None = None, index: PolicyIndex | None = Non
                                     retention_days=settings.retention_days)
         if settings.watch:
             app.state.reloader.watch(settings.watch_interval)
-        await telegram.start_webhook(app)  # no-op unless TELEGRAM_WEBHOOK_URL is set
+        if app.state.telegram is not None:  # the bot, by webhook or polling (see _attach_telegram)
+            from . import telegram
+            await telegram.start_webhook(app)
         if os.environ.get("FORWARDED_ALLOW_IPS", "").strip() == "*":
             log.warning("FORWARDED_ALLOW_IPS is \"*\": any client can name its own address in "
                         "X-Forwarded-For (rate limits, loopback exemption); name the proxy's "
@@ -190,7 +202,9 @@ def create_app(settings: Settings | None = None, index: PolicyIndex | None = Non
         finally:
             app.state.ready = False
             app.state.reloader.stop()
-            await telegram.stop_webhook(app)
+            if app.state.telegram is not None:
+                from . import telegram
+                await telegram.stop_webhook(app)
             await handoff.stop(app)
             if own_store:
                 app.state.store.close()
@@ -395,6 +409,6 @@ def create_app(settings: Settings | None = None, index: PolicyIndex | None = Non
 
     admin.mount(app, settings, templates)
     handoff.mount(app, settings)  # /api/v1/handoffs…, /admin/handoffs
-    telegram.attach_webhook(app, settings)  # POST /telegram/webhook when configured
+    _attach_telegram(app, settings)
     document_errors(app, PUBLIC_POSTS, QUESTION_PAGES)
     return app

@@ -1,0 +1,40 @@
+"""What a small deployment keeps out of memory: a server of the shipped corpus, without
+Telegram, answering in every language, imports none of the heavy modules it does not need
+(numba and LLVM for a compiled kernel a few hundred clauses do not need, python-telegram-bot,
+Alembic once the log is at the newest migration, rjieba's default dictionary, scipy). Memory
+and start time themselves are measured by bench/run.py (footprint on the shipped corpus)."""
+import json
+import os
+import subprocess
+import sys
+
+from conftest import ROOT
+
+PROBE = """
+import asyncio, json, sys
+from bot.api import create_app
+from bot.settings import Settings
+
+app = create_app(Settings())
+
+async def main():
+    async with app.router.lifespan_context(app):
+        for q in ("怎么注销账号", "How do I delete my account?", "如何註銷帳號", "vymeet會讀取通訊錄嗎"):
+            assert app.state.index.ask(q).answered, q
+
+asyncio.run(main())
+heavy = ("numba", "llvmlite", "scipy", "telegram", "alembic", "rjieba")
+print(json.dumps(sorted(m for m in sys.modules if m.split(".")[0] in heavy)))
+"""
+
+
+def test_a_small_deployment_imports_no_heavy_module_it_does_not_need(tmp_path):
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("TELEGRAM_", "PRIVACYBOT_", "DATABASE_URL", "PUBLIC_BASE_URL"))}
+    env.update(DATABASE_URL=f"sqlite:///{tmp_path / 'log.sqlite3'}",
+               PRIVACYBOT_CACHE_DIR=str(tmp_path / "cache"), PRIVACYBOT_CORPUS=str(ROOT / "corpus"))
+    runs = [json.loads(subprocess.run([sys.executable, "-c", PROBE], cwd=ROOT, env=env, check=True,
+                                      capture_output=True, text=True).stdout.splitlines()[-1])
+            for _ in range(2)]
+    assert {m.split(".")[0] for m in runs[0]} <= {"alembic"}  # a new log is migrated
+    assert runs[1] == []  # the log is at the newest migration now
