@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 import logging
 
 import httpx
@@ -201,4 +202,5 @@ def test_the_openapi_document_tells_the_truth(base_url, tmp_path):
            "--generation-database", "none", "--no-color"]
     run = subprocess.run(cmd, cwd=tmp_path, capture_output=True, text=True, timeout=600)
     assert run.returncode == 0, run.stdout[-6000:] + run.stderr[-2000:]
-    assert "Tested: 1" in run.stdout  # the operations were reached (11 or more)
+    tested = re.search(r"Tested: (\d+)", run.stdout)
+    assert tested and int(tested[1]) >= 11  # the operations were reached

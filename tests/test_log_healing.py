@@ -87,7 +87,9 @@ def test_feedback_recovers_after_the_file_was_read_only(site):
         time.sleep(1)
         assert c.get("/readyz").json()["log"] == "unavailable"
     assert 503 in answered.values()
-    deadline = time.monotonic() + 5
+    # healed within the bursts, not after a long wait (the report: 503s for more than 30 s);
+    # the bound is loose so that a loaded machine does not fail the test
+    deadline = time.monotonic() + 25
     for i in range(2, 6):
         codes = burst(c, qids[i * BURST:(i + 1) * BURST])
         answered |= codes
