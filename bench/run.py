@@ -542,7 +542,7 @@ def table(head: list[str], rows: list[list]) -> str:
     return "\n".join(lines)
 
 
-def _load(folder: Path) -> list:
+def _policies(folder: Path) -> list:
     from index import load_corpus
 
     return load_corpus(folder)
@@ -695,7 +695,7 @@ def main(argv: list[str] | None = None) -> int:
         log("shipped corpus: warm start and memory")
         res["shipped"] = server_bench(0, ROOT / "corpus", tmp, False, concurrency,
                                       args.http_seconds, args.max_requests,
-                                      questions_for({p.id: p for p in _load(ROOT / "corpus")}))
+                                      questions_for({p.id: p for p in _policies(ROOT / "corpus")}))
         for size in sizes:
             log(f"size {size}: corpus")
             t = time.perf_counter()

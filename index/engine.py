@@ -100,21 +100,22 @@ class PolicyIndex:
 
     @classmethod
     def from_parts(cls, policies: list[Policy], texts: list[str], words: BM25, grams: BM25,
-                   heads: BM25) -> "PolicyIndex":
-        """An index from parts built earlier (see index/persist.py), without tokenizing."""
+                   heads: BM25, vocab: Vocabulary | None = None) -> "PolicyIndex":
+        """An index from parts built earlier (see index/persist.py), without tokenizing; with
+        the vocabulary saved beside them, without reading the vocabulary files either."""
         t0 = time.perf_counter()
         self = cls.__new__(cls)
-        self._setup(policies)
+        self._setup(policies, vocab)
         if len(texts) != len(self.entries) or words.n_docs != len(self.entries):
             raise ValueError("saved index does not match its policies")
         self.words, self.grams, self.heads, self._texts = words, grams, heads, texts
         self._finish(time.perf_counter() - t0)
         return self
 
-    def _setup(self, policies: list[Policy]) -> None:
+    def _setup(self, policies: list[Policy], vocab: Vocabulary | None = None) -> None:
         self._joined: dict[str, str] = {}  # see _policy_text
         self.policies = {p.id: p for p in policies}
-        self.vocab = Vocabulary.load()
+        self.vocab = vocab or Vocabulary.load()
         self._extra_words = [n for p in policies for n in p.names]
         self.tokenizer = Tokenizer(self._extra_words)
         self._bilingual = any(p.language == "en" for p in policies)

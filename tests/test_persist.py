@@ -32,6 +32,20 @@ def test_loaded_index_answers_exactly_as_the_built_one(corpus, tmp_path):
     assert len(loaded.entries) == len(built.entries)
 
 
+def test_a_loaded_index_brings_its_vocabulary(corpus, tmp_path, monkeypatch):
+    """The vocabulary is saved with the index: a warm start does not read its files again."""
+    from index.query import Vocabulary
+    built, _ = load_or_build(corpus, tmp_path / "cache")
+
+    def unread():
+        raise AssertionError("the vocabulary files were read again")
+
+    monkeypatch.setattr(Vocabulary, "load", classmethod(lambda cls: unread()))
+    loaded, how = load_or_build(corpus, tmp_path / "cache")
+    assert how == "loaded" and loaded.vocab == built.vocab
+    assert loaded.ask("怎么注销账号？").to_dict() == built.ask("怎么注销账号？").to_dict()
+
+
 def test_a_changed_corpus_file_is_rebuilt(corpus, tmp_path):
     load_or_build(corpus, tmp_path / "cache")
     before = fingerprint(corpus)
