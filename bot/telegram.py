@@ -522,21 +522,22 @@ def main(corpus: Path | None = None, environ: Mapping[str, str] | None = None) -
 
 # -- webhook: inside `privacybot serve` ----------------------------------------------------------
 
-class Webhook:
-    """The bot inside the web app: POST /telegram/webhook feeds the Application's update queue."""
+class InServer:
+    """The bot inside the web server, started and stopped by the app's lifespan (start_webhook,
+    stop_webhook). When the Bot API cannot be reached at start, it keeps trying in the
+    background, and the web app starts regardless. Subclasses say what starting means."""
 
     RETRY_FIRST = 5.0  # seconds before the first retry; doubled up to 5 minutes
+    WHAT = "Telegram"  # how log lines name it
 
-    def __init__(self, bot: TelegramBot):
+    def __init__(self, bot: TelegramBot, polling: bool):
         self.bot = bot
         self.config = bot.config
-        self.application = bot.build_application(polling=False)
+        self.application = bot.build_application(polling=polling)
         self.running = False
         self._retry: asyncio.Task | None = None
 
     async def start(self) -> None:
-        """Start the Application and register the webhook; if the Bot API cannot be reached,
-        keep trying in the background (the web app starts regardless)."""
         if not await self._try_start():
             self._retry = asyncio.create_task(self._keep_trying())
 
@@ -550,18 +551,49 @@ class Webhook:
 
     async def _try_start(self) -> bool:
         """One attempt; True when done, or when retrying cannot help (logged)."""
+        if self.running:
+            return True
+        try:
+            await self.application.initialize()
+        except InvalidToken:
+            log.error("%s: the Bot API rejected TELEGRAM_BOT_TOKEN; bot not started", self.WHAT)
+            return True
+        except TelegramError as e:
+            log.error("%s: cannot reach the Bot API (%s); retrying", self.WHAT, e)
+            return False
+        await self.application.start()
+        self.running = True
+        await self.bot.setup_commands(self.application)
+        return True
+
+    async def stop(self) -> None:
+        if self._retry is not None:
+            self._retry.cancel()
+            self._retry = None
+        if self.running:
+            self.running = False
+            await self._stop_receiving()
+            await self.application.stop()
+            await self.application.shutdown()
+
+    async def _stop_receiving(self) -> None:
+        """What stops updates from coming in, before the Application stops."""
+
+
+class Webhook(InServer):
+    """The bot inside the web app: POST /telegram/webhook feeds the Application's update queue."""
+
+    WHAT = "Telegram webhook"
+
+    def __init__(self, bot: TelegramBot):
+        super().__init__(bot, polling=False)
+
+    async def _try_start(self) -> bool:
+        """Start the Application, then register the webhook (again, after a failure)."""
         if not self.running:
-            try:
-                await self.application.initialize()
-            except InvalidToken:
-                log.error("Telegram webhook: the Bot API rejected TELEGRAM_BOT_TOKEN; bot not started")
-                return True
-            except TelegramError as e:
-                log.error("Telegram webhook: cannot reach the Bot API (%s); retrying", e)
-                return False
-            await self.application.start()
-            self.running = True
-            await self.bot.setup_commands(self.application)
+            started = await super()._try_start()
+            if not self.running:
+                return started
         try:
             await self.application.bot.set_webhook(
                 self.config.webhook_url, secret_token=self.config.webhook_secret,
@@ -575,15 +607,6 @@ class Webhook:
             return False
         log.info("Telegram webhook set to %s", self.config.webhook_url)
         return True
-
-    async def stop(self) -> None:
-        if self._retry is not None:
-            self._retry.cancel()
-            self._retry = None
-        if self.running:
-            self.running = False
-            await self.application.stop()
-            await self.application.shutdown()
 
     async def endpoint(self, request: "Request") -> "Response":
         from starlette.responses import JSONResponse

@@ -7,16 +7,14 @@ at start is retried in the background and never stops the web server.
 """
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from telegram import Update
-from telegram.error import InvalidToken, TelegramError
 
 from .settings import Settings
-from .telegram import ConfigError, TelegramBot, TelegramConfig
+from .telegram import ConfigError, InServer, TelegramBot, TelegramConfig
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -24,55 +22,22 @@ if TYPE_CHECKING:
 log = logging.getLogger("privacybot.telegram")
 
 
-class Poller:
-    """start()/stop() as the app's lifespan calls them (telegram.start_webhook/stop_webhook)."""
-
-    RETRY_FIRST = 5.0  # seconds before the first retry; doubled up to 5 minutes
+class Poller(InServer):
+    """The bot polling the Bot API from inside the web server."""
 
     def __init__(self, bot: TelegramBot):
-        self.bot = bot
-        self.application = bot.build_application(polling=True)
-        self.running = False
-        self._retry: asyncio.Task | None = None
-
-    async def start(self) -> None:
-        if not await self._try_start():
-            self._retry = asyncio.create_task(self._keep_trying())
-
-    async def _keep_trying(self) -> None:
-        delay = self.RETRY_FIRST
-        while True:
-            await asyncio.sleep(delay)
-            if await self._try_start():
-                return
-            delay = min(delay * 2, 300.0)
+        super().__init__(bot, polling=True)
 
     async def _try_start(self) -> bool:
-        try:
-            await self.application.initialize()
-        except InvalidToken:
-            log.error("Telegram: the Bot API rejected TELEGRAM_BOT_TOKEN; bot not started")
-            return True
-        except TelegramError as e:
-            log.error("Telegram: cannot reach the Bot API (%s); retrying", e)
-            return False
-        await self.application.start()
-        await self.bot.setup_commands(self.application)
-        await self.application.updater.start_polling(allowed_updates=Update.ALL_TYPES,
-                                                     poll_interval=0, timeout=20)
-        self.running = True
-        log.info("Telegram bot polling inside the web server")
-        return True
+        started = await super()._try_start()
+        if self.running and not self.application.updater.running:
+            await self.application.updater.start_polling(allowed_updates=Update.ALL_TYPES,
+                                                         poll_interval=0, timeout=20)
+            log.info("Telegram bot polling inside the web server")
+        return started
 
-    async def stop(self) -> None:
-        if self._retry is not None:
-            self._retry.cancel()
-            self._retry = None
-        if self.running:
-            self.running = False
-            await self.application.updater.stop()
-            await self.application.stop()
-            await self.application.shutdown()
+    async def _stop_receiving(self) -> None:
+        await self.application.updater.stop()
 
 
 def attach(app: "FastAPI", settings: Settings | None,
