@@ -132,7 +132,7 @@ class Tokenizer:
             self._add(normalize(parts[0]), freq)
         for word in extra_words:
             self._add(normalize(word), 2000)
-        words = [normalize(w) for w in read_lines("stopwords.txt")]
+        words = [normalize(w) for line in read_lines("stopwords.txt") for w in line.split()]
         # Stems too: a stopword is dropped after its word is stemmed ("this" → "thi").
         self.stopwords = frozenset(words + [stem(w) for w in words])
 

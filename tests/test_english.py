@@ -63,3 +63,11 @@ def test_deleting_the_account(index, question):
 def test_chinese_policies_still_answer_in_chinese(index):
     assert top(index, "盟畅怎么注销账号").policy_id == "mcmeet"
     assert top(index, "How do I delete my McMeet account?").policy_id == "mcmeet"
+
+
+def test_a_function_word_is_neither_a_concept_nor_a_typo_target(index):
+    """"only", "while" and the like are stopwords: they are not searched, and an unknown word
+    one letter away ("whole") is not read as one of them."""
+    keys = [c.alts[0].key for c in index.analyze(
+        "I only want to withdraw consent to the whole privacy policy, while keeping my account").concepts]
+    assert not {"onli", "while", "whole"} & set(keys)

@@ -195,6 +195,14 @@ def test_stopwords_are_not_vocabulary_terms():
     assert not set(stops) & {normalize(w) for w in PRIVACY_WORDS}
 
 
+def test_the_tokenizer_drops_every_stopword_of_the_list():
+    """Every word of stopwords.txt, also on a line that holds several (the English fillers,
+    the standard list), is a stopword of questions and policies."""
+    from index.text import Tokenizer
+    stops = Tokenizer([]).stopwords
+    assert [w for w in stopword_list() if w not in stops] == []
+
+
 def test_generic_words_are_not_cues():
     generic = {normalize(w) for w in read_lines("generic.txt")}
     assert not generic & {normalize(w) for w in read_lines("offtopic.txt")}
