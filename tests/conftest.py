@@ -159,3 +159,12 @@ def client(base_url):
     """An HTTP client for the session's server (no proxies: it is on loopback)."""
     with httpx.Client(base_url=base_url, trust_env=False, timeout=60) as c:
         yield c
+
+
+@pytest.fixture(scope="module")
+def standin():
+    """A Bot API stand-in on loopback (tests/botapi_standin.py), one per test module."""
+    from botapi_standin import BotApiStandIn
+
+    with BotApiStandIn() as s:
+        yield s

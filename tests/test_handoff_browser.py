@@ -15,7 +15,7 @@ from bot.api import create_app
 from bot.handoff_store import Handoffs
 from bot.settings import Settings
 from bot.store import Store
-from botapi_standin import BotApiStandIn, callback_update, message_update, user
+from botapi_standin import callback_update, message_update, user
 from conftest import serve_app
 from test_handoff_telegram import AGENT, AGENTS, telegram_env
 from test_widget_browser import (ARTIFACTS, LAUNCHER, NOT_HELPFUL, ask, expect, host_site,  # noqa: F401
@@ -29,12 +29,6 @@ def chromium():
     """Stopped at the end of this module (unless test_widget_browser's is running too)."""
     with shared_chromium() as browser:
         yield browser
-
-
-@pytest.fixture(scope="module")
-def standin():
-    with BotApiStandIn() as s:
-        yield s
 
 
 @pytest.fixture(scope="module")

@@ -28,12 +28,6 @@ _ids = itertools.count(1)
 
 
 @pytest.fixture(scope="module")
-def standin():
-    with BotApiStandIn() as s:
-        yield s
-
-
-@pytest.fixture(scope="module")
 def ho_store(tmp_path_factory):
     s = Store(f"sqlite:///{tmp_path_factory.mktemp('ho-tg') / 'log.sqlite3'}", hash_secret="k")
     LINKS.append(s)

@@ -134,12 +134,6 @@ def make_bot(standin, index, store, allowed=frozenset({AGENT, AGENT_EN, AGENT_2}
 # -- fixtures ----------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def standin():
-    with BotApiStandIn() as s:
-        yield s
-
-
-@pytest.fixture(scope="module")
 def tg_store(tmp_path_factory):
     store = Store(f"sqlite:///{tmp_path_factory.mktemp('tg') / 'log.sqlite3'}",
                   hash_secret="test-secret")
