@@ -715,9 +715,7 @@ def main(argv: list[str] | None = None) -> int:
             e = entry["engine"]
             log(f"  {size}: ask p50 {e['ask']['p50_ms']:.2f} ms, rank-bm25 p50 "
                 f"{e['rank_bm25']['p50_ms']:.1f} ms (×{e['ratio_rank_bm25_over_ask']:.0f})")
-            from index import load_corpus
-
-            questions = questions_for({p.id: p for p in load_corpus(folder)})
+            questions = questions_for({p.id: p for p in _policies(folder)})
             entry["server"] = server_bench(size, folder, tmp, size in http_sizes and not args.no_http,
                                            concurrency, args.http_seconds, args.max_requests,
                                            questions)
@@ -728,7 +726,7 @@ def main(argv: list[str] | None = None) -> int:
             size = max(sizes)
             folder = generate(size, seed=args.seed)
             log(f"workers {workers} on {size} policies")
-            questions = questions_for({p.id: p for p in load_corpus(folder)})
+            questions = questions_for({p.id: p for p in _policies(folder)})
             res["workers"] = {"policies": size, "clients": max(concurrency),
                               "rows": workers_bench(size, folder, tmp, workers, args.http_seconds,
                                                     args.max_requests, questions, max(concurrency))}

@@ -14,7 +14,7 @@ import numpy as np
 WORDS, GRAMS, HEADS = 0, 1, 2  # the fields of the index, as the plan numbers them
 
 
-def _postings(ind, ptr, terms):
+def _postings(ptr, terms):
     """Positions of the postings of `terms` (in order) and, per position, which term."""
     starts, lens = ptr[terms], ptr[terms + 1] - ptr[terms]
     owner = np.repeat(np.arange(len(terms)), lens)
@@ -24,7 +24,7 @@ def _postings(ind, ptr, terms):
 
 def _member(ind, ptr, terms, rows):
     """(terms × rows): whether each row is among each term's postings."""
-    pos, owner = _postings(ind, ptr, terms)
+    pos, owner = _postings(ptr, terms)
     span = int(rows.max()) + 2 if len(rows) else 2  # documents past the rows: span − 1
     held = owner * span + np.minimum(ind[pos].astype(np.int64), span - 1)
     return np.isin(np.arange(len(terms))[:, None] * span + rows[None, :], held)
@@ -42,7 +42,7 @@ def score_top(ind_w, dat_w, ptr_w, ind_g, dat_g, ptr_g, ind_h, dat_h, ptr_h, neg
     for field, (ind, dat, ptr) in enumerate(((ind_w, dat_w, ptr_w), (ind_g, dat_g, ptr_g),
                                              (ind_h, dat_h, ptr_h))):
         of = np.flatnonzero(l_field == field)
-        pos, owner = _postings(ind, ptr, l_term[of])
+        pos, owner = _postings(ptr, l_term[of])
         rows.append(ind[pos])
         weights.append(dat[pos])
         lists.append(of[owner])
@@ -51,13 +51,12 @@ def score_top(ind_w, dat_w, ptr_w, ind_g, dat_g, ptr_g, ind_h, dat_h, ptr_h, neg
     order = np.argsort(li, kind="stable")
     rows = np.concatenate(rows).astype(np.int64)[order]
     w, li = np.concatenate(weights)[order], li[order]
-    empty = (np.zeros(0, dtype=np.int64), np.zeros(0), 0)
     allowed = np.zeros(len(rows), dtype=bool)
     for lo, hi in zip(spans_lo, spans_hi):
         allowed |= (rows >= lo) & (rows < hi)
     rows, w, li = rows[allowed], w[allowed], li[allowed]
     if not len(rows):
-        return empty
+        return np.zeros(0, dtype=np.int64), np.zeros(0), 0
     touched, col = np.unique(rows, return_inverse=True)
     n = len(touched)
     f = l_field[li]

@@ -85,7 +85,7 @@ def _is_menu(node) -> bool:
 def _site(href: str) -> str:
     """The registered domain of a link (support.zoom.us → zoom.us; a.b.co.uk → b.co.uk);
     "" for a relative, tel: or mailto: link."""
-    labels = urlsplit(href).hostname.split(".") if urlsplit(href).hostname else []
+    labels = (urlsplit(href).hostname or "").split(".")
     keep = 3 if len(labels) >= 3 and labels[-2] in ("co", "com", "net", "org", "gov", "edu", "ac") else 2
     return ".".join(labels[-keep:])
 
