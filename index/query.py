@@ -53,6 +53,9 @@ class Vocabulary:
     # vocab/privacy.txt: words that make a question a privacy question, strong and weak
     privacy_zh: dict[str, str] = field(default_factory=dict)
     privacy_en: dict[tuple[str, ...], str] = field(default_factory=dict)
+    # vocab/en_zh_dict.txt (from a general dictionary): an English stem → the Chinese words
+    # policies use for it, most likely first
+    dictionary: dict[str, list[str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         # Rules by the first character of their trigger: a question is checked only against
@@ -65,8 +68,15 @@ class Vocabulary:
         # one of them alone (its expansion here, its tokens in analyze) is kept once worked out.
         self.terms = frozenset(t for ts in self.en_phrases.values() for t in ts) | frozenset(
             t for trigger, targets in self.zh_rules for t in (trigger, *targets)) | frozenset(
-            p for ps in self.en_siblings.values() for p in ps)
+            p for ps in self.en_siblings.values() for p in ps) | frozenset(
+            t for ts in self.dictionary.values() for t in ts)
         self._expansions: dict[str, list[str]] = {}
+        # the dictionary read backwards: a Chinese word → the English words (stems) it is the
+        # first translation of (地图 → map), for Chinese words en_zh.txt does not translate
+        self._dictionary_en: dict[str, list[str]] = defaultdict(list)
+        for key, words in self.dictionary.items():
+            if words and " " not in key:
+                self._dictionary_en[words[0]].append(key)
         self._latin_cues = frozenset(c for c in self.offtopic if c.isascii())
         # privacy words by their first character or stem: a question is checked against few
         self._privacy_by_first: dict[str, list[tuple[str, str]]] = defaultdict(list)
@@ -121,8 +131,19 @@ class Vocabulary:
                 privacy_zh.setdefault(normalize(line), strength)
             elif key := tuple(stem_words(line)):
                 privacy_en.setdefault(key, strength)
+        dictionary = {}
+        for line in read_lines("en_zh_dict.txt"):
+            left, sep, right = line.partition("=>")
+            if not sep:
+                raise ValueError(f"en_zh_dict.txt: no '=>' in line {line!r}")
+            dictionary[left.strip()] = [normalize(t) for t in right.split()]
         return cls(dict(phrases), max((len(k) for k in phrases), default=1), stop, rules, generic,
-                   offtopic, dict(siblings), dict(zh_en), privacy_zh, privacy_en)
+                   offtopic, dict(siblings), dict(zh_en), privacy_zh, privacy_en, dictionary)
+
+    def english(self, term: str) -> list[str]:
+        """How an English policy says a Chinese term: its phrases of en_zh.txt, else the English
+        words of the dictionary whose first translation it is."""
+        return self.zh_en.get(term) or self._dictionary_en.get(term, [])
 
     def privacy(self, question: str, added: list[str] = ()) -> str | None:
         """"strong" when the normalized question holds a strong privacy word of
@@ -374,9 +395,9 @@ def analyze(question: str, vocab: Vocabulary, tokenizer: Tokenizer,
         alts = [a for a in (alt(t, weight) for t in primary) if a]
         alts += [a for a in (alt(t, EXPANSION_WEIGHT) for t in others) if a]
         if bilingual and lang != "en":  # how an English policy says it
-            alts += [a for a in (alt(p, weight) for t in primary for p in vocab.zh_en.get(t, ())) if a]
+            alts += [a for a in (alt(p, weight) for t in primary for p in vocab.english(t)) if a]
             alts += [a for a in (alt(p, EXPANSION_WEIGHT) for t in others
-                                 for p in vocab.zh_en.get(t, ())) if a]
+                                 for p in vocab.english(t)) if a]
         if not alts:
             return None
         # one alternative per way of saying it (the same words from two tables count once,
@@ -405,12 +426,21 @@ def analyze(question: str, vocab: Vocabulary, tokenizer: Tokenizer,
         left = [w for w in left if not is_generic(w)]
         for terms, written, key in found:
             # The asker's words (for English policies) and their Chinese terms, then the other
-            # English phrases of the same meaning and the Chinese terms' synonyms.
+            # English phrases of the same meaning, the Chinese terms' synonyms and, for one
+            # word, what the dictionary adds (清除 for "clear", whose line says 删除).
             own = " ".join(written)
+            extra = vocab.dictionary.get(key[0], []) if len(key) == 1 else []
             concept([own] + terms, [p for p in vocab.en_siblings.get(key, ()) if p != own]
-                    + [s for t in terms for s in vocab.expand(t)])
+                    + [s for t in terms for s in vocab.expand(t)]
+                    + [t for t in extra if t not in terms])
         for w in left:
-            if stem(w) in known and w not in tokenizer.stopwords:
+            # A word the tables do not list: the dictionary's Chinese words say it as well as
+            # the asker's own word ("map" → 地图); without them a Chinese policy could not.
+            translated = ([] if w in tokenizer.stopwords or w.isdigit()
+                          else vocab.dictionary.get(stem(w), []))
+            if translated:
+                concept([w] + translated, [])
+            elif stem(w) in known and w not in tokenizer.stopwords:
                 concept([w], [])
             elif spelling and w not in tokenizer.stopwords and (fixed := spelling(stem(w))):
                 concept([fixed], [])

@@ -71,3 +71,73 @@ def test_a_function_word_is_neither_a_concept_nor_a_typo_target(index):
     keys = [c.alts[0].key for c in index.analyze(
         "I only want to withdraw consent to the whole privacy policy, while keeping my account").concepts]
     assert not {"onli", "while", "whole"} & set(keys)
+
+
+# -- words the hand-written tables do not list: the dictionary (vocab/en_zh_dict.txt) ------------
+
+SHOP_ZH = """# 小店隐私政策
+
+## 一、我们收集的信息
+我们会收集您的手机号码和收货地址，用于完成订单配送。
+
+## 二、第三方地图服务
+为向您展示附近的门店，我们接入了第三方地图服务，该服务会获取您的粗略位置。
+
+## 三、账号安全
+为保障账号安全，我们的系统可能会自动屏蔽存在异常登录行为的账号，您可联系客服解除。
+
+## 四、注销账号
+您可以在“设置-账号”中注销账号，注销后我们将删除您的账号信息。
+
+## 五、联系我们
+如您对本政策有任何疑问，可发送邮件至 privacy@example.com 与我们联系。
+"""
+
+SHOP_EN = """# Corner Shop Privacy Policy
+
+## Information we collect
+We collect your phone number and delivery address to fulfil your orders.
+
+## Map services
+To show stores near you, we embed a third-party map provider, which receives your approximate location.
+
+## Location
+We use your precise location to estimate delivery times and to show your order on its way.
+
+## Contact us
+If you have questions about this policy, email privacy@example.com.
+"""
+
+
+@pytest.fixture(scope="module")
+def shops(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("shops")
+    (folder / "shopzh.md").write_text(SHOP_ZH, encoding="utf-8")
+    (folder / "shopen.md").write_text(SHOP_EN, encoding="utf-8")
+    return folder
+
+
+@pytest.mark.parametrize("question, needle", [
+    ("Which map service do you use?", "第三方地图服务"),                # map → 地图
+    ("Can the system automatically block my account?", "自动屏蔽"),     # system, automatic, block
+])
+def test_english_words_only_the_dictionary_translates_reach_a_chinese_policy(shops, question, needle):
+    index = PolicyIndex([load_policy(shops / "shopzh.md")])
+    reply = index.ask(question)
+    assert reply.answered and needle in reply.answers[0].quote
+
+
+def test_the_dictionary_read_backwards_takes_a_chinese_question_to_an_english_policy(shops):
+    """地图 is in no line of en_zh.txt: the dictionary's "map" (whose first word is 地图) is how
+    the English policy says it."""
+    index = PolicyIndex([load_policy(shops / "shopzh.md"), load_policy(shops / "shopen.md")])
+    reply = index.ask("Corner Shop会把我的位置给地图吗")
+    assert reply.answered and "third-party map provider" in reply.answers[0].quote
+
+
+def test_a_word_the_tables_translate_also_takes_the_dictionarys_words(index):
+    """en_zh.txt reads "clear" as 删除; the dictionary adds 清除 (清除搜索记录), at a synonym's weight."""
+    concept = next(c for c in index.analyze("can I clear my search history").concepts
+                   if c.alts[0].key == "clear")
+    weights = {a.key: a.weight for a in concept.alts}
+    assert weights["删除"] == 1.0 and weights["清除"] < 1.0

@@ -300,3 +300,19 @@ def test_off_topic_intents_have_cues(question):
 ])
 def test_domain_nouns_are_not_cues(question):
     assert not vocab().offtopic_cues(normalize(question))
+
+
+def test_dictionary_lines():
+    """vocab/en_zh_dict.txt (tools/dictionary_table.py): English stems → Chinese words, its
+    license stated; no English function word or stopword is looked up in it."""
+    path = VOCAB_DIR / "en_zh_dict.txt"
+    header = "".join(line for line in path.read_text(encoding="utf-8").splitlines()
+                     if line.startswith("#"))
+    assert "CC-CEDICT" in header and "Attribution-ShareAlike 4.0" in header
+    table = vocab().dictionary
+    assert len(table) > 2000
+    stops = set(stopword_list())
+    for key, words in table.items():
+        assert re.fullmatch(r"[a-z]+", key) and key not in stops, key
+        assert 1 <= len(words) <= 2 and all(CJK.fullmatch(ch) for w in words for ch in w), (key, words)
+    assert table["map"][0] == "地图" and "over" not in table and "whole" not in table
