@@ -23,7 +23,29 @@ _EN_WORD = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
 _APOSTROPHE = re.compile("['’]")
 MINORS = ("未成年人", "儿童", "青少年", "监护人", "children", "child", "minor")
 # an age: the question is about minors ("12岁", "16 year old", "under 13")
-_AGE = re.compile(r"\d{1,2}\s*(?:周岁|岁)|\b\d{1,2}[\s-]*years?[\s-]*old\b|\bunder\s*\d{1,2}\b")
+_AGE = re.compile(r"\d{1,2}\s*(?:周岁|岁)|\b\d{1,2}[\s-]*(?:years?[\s-]*old|yrs?[\s-]*old|y/?o)\b"
+                  r"|\bunder\s*\d{1,2}\b|\b(?:i'm|i am|aged?)\s+\d{1,2}\b")
+# Contractions typed without their apostrophe ("dont", "im 15") read as written with it; "IM"
+# in capitals is instant messaging, and words that are also words (its, id, ill, were, well) stay.
+_BARE_CONTRACTION = re.compile(
+    r"\b(?:(don|doesn|didn|can|won|isn|aren|wasn|weren|haven|hasn|shouldn|wouldn|couldn)t"
+    r"|(you|they)re|(that|what|who|where|how)s|(i|you|they|we)ve|([iI])m)\b")
+
+
+def with_apostrophes(text: str) -> str:
+    """"dont" → "don't", "im" → "i'm" (not "IM")."""
+    def fix(m: re.Match) -> str:
+        word = m[0]
+        if m[1]:
+            return f"{m[1]}'t"
+        if m[2]:
+            return f"{m[2]}'re"
+        if m[3]:
+            return f"{m[3]}'s"
+        if m[4]:
+            return f"{m[4]}'ve"
+        return f"{m[5]}'m"
+    return _BARE_CONTRACTION.sub(fix, text)
 
 
 def en_words(text: str) -> list[str]:
@@ -336,7 +358,7 @@ def analyze(question: str, vocab: Vocabulary, tokenizer: Tokenizer,
     English phrases; `spelling` gives the index word a word no policy uses is a typo of."""
     if not isinstance(names, Names):
         names = Names(names)
-    text = _MARKUP.sub(" ", question)
+    text = with_apostrophes(_MARKUP.sub(" ", question))
     lang = detect_language(text)
     # Traditional questions are read character by character (t2s); the Taiwan-wording reading
     # (tw2sp: 軟體→软件, 資料→数据) only adds optional words, because its phrase table also

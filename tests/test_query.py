@@ -206,3 +206,22 @@ def test_a_privacy_word_inside_an_off_topic_cue_says_nothing(policy_index):
 def test_an_english_cue_is_blanked_without_dropping_the_chinese_around_it(policy_index):
     # "refund" is an off-topic cue; 个人信息 beside it still makes a strong privacy question
     assert policy_index.analyze("refund以后会删除我的个人信息吗").privacy == "strong"
+
+
+@pytest.mark.parametrize("question", ["is the app ok for my 12 yo", "im 15 can i use this app",
+                                      "I am 13, can I sign up?", "my 12yo wants an account",
+                                      "can someone aged 10 use it"])
+def test_an_age_said_any_common_way_is_a_question_about_minors(idx, question):
+    q = idx.analyze(question)
+    assert q.privacy == "strong" and "未成年人" in q.words
+
+
+def test_contractions_typed_without_apostrophe(idx):
+    """"im" is "I'm" (a stopword), not IM (chat); "IM" in capitals still is; "dont" reads as
+    "don't" does; "were" and "its" are words of their own."""
+    from index.query import with_apostrophes
+    assert with_apostrophes("im in germany, dont share") == "i'm in germany, don't share"
+    assert with_apostrophes("were its IM messages read") == "were its IM messages read"
+    assert "聊天" not in idx.analyze("where is my data stored, im in germany").words
+    assert "聊天" in idx.analyze("do you read my IM messages").words
+    assert idx.analyze("if you dont delete it").words.keys() == idx.analyze("if you don't delete it").words.keys()
