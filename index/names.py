@@ -17,16 +17,32 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Callable
 
+from .spelling import readings
 from .text import normalize, read_lines
 
 _LATIN_EDGE = re.compile(r"[a-z0-9]")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
+_CJK_RUN = re.compile(r"[\u4e00-\u9fff]{2,}")
+MIN_PINYIN = 5  # letters: shorter pinyin ("baidu" is five) collides with English words
 # A product used as a means of the one asked about: logging in, paying, sharing, an SDK.
 _TOOL_BEFORE = re.compile(r"(?:用|使用|通过|经由|绑定|关联|授权|第三方|接入|集成|内置|分享到|分享至|转发到|"
                           r"\b(?:with|via|through|using|into|to|from|connect|link|linked|linking)\s*)\s*$")
 _TOOL_AFTER = re.compile(r"^\s*(?:账号登录|帐号登录|登录|登入|快捷登录|一键登录|授权|支付|付款|钱包|分享|好友|"
                          r"sdk|小程序|插件|开放平台|login|log in|sign in|signin|pay\b|payment|sdk|"
                          r"plugin|button)")
+
+
+def pinyin(chinese: str) -> str:
+    """Chinese characters as toneless pinyin, each by its first reading (抖音 → douyin); empty
+    if a character has no reading in vocab/pinyin.txt."""
+    out = []
+    for ch in chinese:
+        reading = readings().get(ord(ch))
+        if reading is None:
+            return ""
+        out.append(reading)
+    return "".join(c for c in unicodedata.normalize("NFD", "".join(out))
+                   if not unicodedata.combining(c))
 
 
 @dataclass(frozen=True)
@@ -228,6 +244,23 @@ class Names:
                     held.setdefault(key, next(iter(owners)))
                 elif not owners:
                     foreign.setdefault(key, product.display)
+        # A Chinese name is also typed in pinyin, as people abroad write it ("douyin", "zhipin"
+        # of BOSS直聘); not a name that is an ordinary word too, nor a short or taken one.
+        owners_of: dict[str, set[str]] = defaultdict(set)  # a run two products share (云会议)
+        for table in (held, foreign):                        # names neither of them
+            for key, owner in table.items():
+                for run in _CJK_RUN.findall(key):
+                    owners_of[run].add(owner)
+        for run in [r for k in held for r in _CJK_RUN.findall(k)]:  # inside another's name too
+            owners_of[run].update(pid for key, pid in held.items() if run in key)
+        for table in (held, foreign):
+            for key, owner in list(table.items()):
+                if key in cased:
+                    continue
+                for run in (r for r in _CJK_RUN.findall(key) if len(owners_of[r]) == 1):
+                    spelled = pinyin(run)
+                    if len(spelled) >= MIN_PINYIN and spelled not in held and spelled not in foreign:
+                        table[spelled] = owner
         # A listed name inside exactly one held product's name is that product's family name
         # (美团 of 美团外卖, "meituan" of "Meituan Waimai"): the question is about it.
         parts: dict[str, set[str]] = defaultdict(set)

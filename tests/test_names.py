@@ -114,3 +114,24 @@ def test_the_rest_of_a_name_found_in_part_is_no_question_word():
     found = names.find("netease music privacy email")
     assert found.products == ["网易云音乐"] and found.rest.split() == ["privacy", "email"]
     assert names.find("music of netease").rest.split() == ["music", "of"]  # not beside it
+
+
+def test_pinyin_of_a_name():
+    from index.names import pinyin
+    assert (pinyin("抖音"), pinyin("直聘"), pinyin("皮皮虾")) == ("douyin", "zhipin", "pipixia")
+
+
+def test_a_chinese_name_typed_in_pinyin_names_its_product():
+    """People abroad write Chinese products in pinyin: "Boss Zhipin" is BOSS直聘 (and "zhipin" is
+    no word of the question), "pipixia" is 皮皮虾, a listed product the corpus does not hold."""
+    boss = load_policy(CAPP / "boss直聘.txt")
+    index = PolicyIndex([boss])
+    q = index.analyze("how do i delete my Boss Zhipin account")
+    assert q.products == [boss.id] and "zhipin" not in q.words
+    assert index.analyze("does pipixia read my contacts").foreign == ["皮皮虾"]
+
+
+def test_a_chinese_part_two_names_share_is_no_pinyin_name(index):
+    """云会议 ends both launch products' names: "yunhuiyi" names neither."""
+    assert index.analyze("yunhuiyi").products == []
+    assert index.analyze("does mengchang record my meetings").products == ["mcmeet"]
