@@ -32,6 +32,17 @@ _BARE_CONTRACTION = re.compile(
     r"|(you|they)re|(that|what|who|where|how)s|(i|you|they|we)ve|([iI])m)\b")
 
 
+PARTICLES = frozenset({"off", "out", "up", "down", "away", "over"})
+# "the US", "the U.S.", "USA": the country, never the pronoun "us"
+_US = re.compile(r"\b(?:U\.S\.A\.|U\.S\.|USA|US)(?![\w.])|(?<=\bthe )us\b", re.I)
+
+
+def with_country(text: str) -> str:
+    """"the US" / "U.S." / "USA" → "the United States"; "us" after anything but "the" stays a
+    pronoun, and so does a lower-case "us" ("send it to us")."""
+    return _US.sub(lambda m: "United States" if m[0] != "us" or text[max(0, m.start() - 4):m.start()].lower() == "the " else m[0], text)
+
+
 def with_apostrophes(text: str) -> str:
     """"dont" → "don't", "im" → "i'm" (not "IM")."""
     def fix(m: re.Match) -> str:
@@ -211,8 +222,8 @@ class Vocabulary:
         """For each English phrase found in the question, (its Chinese terms, its words as
         written, its key); and the question's words that no phrase covers (as written,
         lower-cased)."""
-        pairs = [(w, s) for w, s in zip(en_words(question), stem_words(question))
-                 if s not in self.en_stop]
+        pairs = self._particles_joined([(w, s) for w, s in zip(en_words(question), stem_words(question))
+                                        if s not in self.en_stop])
         stems = [s for _, s in pairs]
         found: list[list[str]] = []
         left: list[str] = []
@@ -228,6 +239,22 @@ class Vocabulary:
                 left.append(pairs[i][0])
                 i += 1
         return found, left
+
+    def _particles_joined(self, pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
+        """A phrasal verb's particle typed after its object ("turn location off") moved next
+        to its verb ("turn off location"), where the verb and particle make a phrase and the
+        words as typed do not: otherwise "turn" alone reads as turning on."""
+        out = list(pairs)
+        for i in range(len(out)):
+            particle = out[i][1]
+            if particle not in PARTICLES:
+                continue
+            for j in range(i - 2, max(i - 4, -1), -1):  # one to three words between
+                if (out[j][1], particle) in self.en_phrases and \
+                        tuple(s for _, s in out[j:i + 1]) not in self.en_phrases:
+                    out.insert(j + 1, out.pop(i))
+                    break
+        return out
 
     def rules_in(self, norm: str) -> list[tuple[str, list[str]]]:
         """(trigger, the terms it adds) for each synonym trigger in `norm`, longest first;
@@ -358,7 +385,7 @@ def analyze(question: str, vocab: Vocabulary, tokenizer: Tokenizer,
     English phrases; `spelling` gives the index word a word no policy uses is a typo of."""
     if not isinstance(names, Names):
         names = Names(names)
-    text = with_apostrophes(_MARKUP.sub(" ", question))
+    text = with_country(with_apostrophes(_MARKUP.sub(" ", question)))
     lang = detect_language(text)
     # Traditional questions are read character by character (t2s); the Taiwan-wording reading
     # (tw2sp: 軟體→软件, 資料→数据) only adds optional words, because its phrase table also

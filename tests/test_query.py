@@ -225,3 +225,19 @@ def test_contractions_typed_without_apostrophe(idx):
     assert "聊天" not in idx.analyze("where is my data stored, im in germany").words
     assert "聊天" in idx.analyze("do you read my IM messages").words
     assert idx.analyze("if you dont delete it").words.keys() == idx.analyze("if you don't delete it").words.keys()
+
+
+def test_a_particle_typed_after_the_object_stays_with_its_verb():
+    """"turn location off" is turning off, not "turn" (turn on) and a stray "off"."""
+    vocab = Vocabulary.load()
+    keys = [key for _, _, key in vocab.translate("turn location off")[0]]
+    assert ("turn", "off") in keys and ("turn",) not in keys
+    assert [key for _, _, key in vocab.translate("back my photos up")[0]][0] == ("back", "up")
+
+
+def test_the_us_is_the_country_and_us_a_pronoun(idx):
+    from index.query import with_country
+    assert with_country("is my data sent to the us") == "is my data sent to the United States"
+    assert with_country("stored on U.S. servers") == "stored on United States servers"
+    assert with_country("how do I contact us, tell us") == "how do I contact us, tell us"
+    assert "境外" in idx.analyze("is my data stored in the US").words
