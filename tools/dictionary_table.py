@@ -19,6 +19,7 @@ import gzip
 import io
 import re
 import sys
+import unicodedata
 import zipfile
 from collections import Counter, defaultdict
 from pathlib import Path
@@ -82,6 +83,8 @@ def gloss_keys(gloss: str, stopwords: frozenset[str] = frozenset()) -> list[str]
     if gloss.startswith(SKIPPED):
         return []
     keys = []
+    # "résumé" is typed "resume": accents off
+    gloss = "".join(c for c in unicodedata.normalize("NFD", gloss) if not unicodedata.combining(c))
     for part in re.split(r"[;,]", PARENTHESES.sub(" ", gloss)):
         words = [w for w in en_words(part) if w not in GLOSS_FILLER]
         if len(words) == 2 and words[1] in PARTICLES:
