@@ -142,6 +142,8 @@ class Found:
     rest: str  # the normalized question with every name found blanked out
     plain: str  # the same for the Taiwan-wording reading
     subjects: list[str] = field(default_factory=list)  # foreign ones the question is about
+    # each tool's names, the one the question used first: how a policy may say it (脸书 → facebook)
+    tool_names: list[list[str]] = field(default_factory=list)
 
 
 OPENING = 300  # characters at the start of a policy, where it names itself
@@ -191,8 +193,9 @@ class Names:
     in it (a corpus of a thousand policies has thousands of names)."""
 
     def __init__(self, held: dict[str, str], foreign: dict[str, str] | None = None,
-                 cased: dict[str, str] | None = None):
+                 cased: dict[str, str] | None = None, lines: dict[str, list[str]] | None = None):
         self.ids = dict(held)
+        self.lines = dict(lines or {})  # a listed product's usual name → all its names (keys)
         self.foreign = {n: d for n, d in (foreign or {}).items() if n not in self.ids}
         self.cased = dict(cased or {})  # normalized name → the form the question must show
         self._latin_words: dict[str, set[str]] = {}
@@ -271,7 +274,10 @@ class Names:
             if len(parts.get(key, ())) == 1:
                 held[key] = next(iter(parts[key]))
                 del foreign[key]
-        return cls(held, foreign, cased)
+        lines_of: dict[str, list[str]] = defaultdict(list)
+        for key, display in foreign.items():
+            lines_of[display].append(key)
+        return cls(held, foreign, cased, lines_of)
 
     def _candidates(self, *texts: str) -> list[str]:
         """The names that occur in the texts (anywhere), longest first."""
@@ -326,8 +332,9 @@ class Names:
                         (found.tools if tool else found.foreign).append(display)
                         if not tool and _subject(text, s, e):
                             found.subjects.append(display)
-                    if tool:
-                        continue  # a third party's name is part of what is asked ("微信登录")
+                        if tool:  # part of what is asked ("微信登录"): asked in all its names
+                            found.tool_names.append(
+                                [name] + [n for n in self.lines.get(display, ()) if n != name])
                 for s, e in spans:
                     text = text[:s] + " " * (e - s) + text[e:]
                 setattr(found, attr, text)

@@ -457,6 +457,8 @@ def analyze(question: str, vocab: Vocabulary, tokenizer: Tokenizer,
                 best[a.tokens] = a
         return Concept(tuple(best.values()), counts, shared)
 
+    for tool in found.tool_names:  # a third party named as a means ("用脸书登录"), in all its
+        concept(tool, [])           # names: an English policy says Facebook, a Chinese one 脸书
     if _AGE.search(rest):  # "12岁能用吗", "a 16 year old": a question about minors
         rest = _AGE.sub(" ", rest)
         concept([MINORS[0]], list(MINORS[1:]))

@@ -49,7 +49,7 @@ def test_a_product_the_corpus_lacks_is_declined_by_name(index, question, product
 def test_a_product_named_as_a_means_is_a_third_party(index):
     q = index.analyze("用微信登录会获取我哪些信息")
     assert not q.foreign and q.products == []
-    assert "微信" in q.norm  # still part of what is asked
+    assert "微信" in q.words and "wechat" in q.words  # still part of what is asked, in all its names
     assert index.ask("用微信登录b站会获取我哪些信息").answered
 
 
@@ -135,3 +135,18 @@ def test_a_chinese_part_two_names_share_is_no_pinyin_name(index):
     """云会议 ends both launch products' names: "yunhuiyi" names neither."""
     assert index.analyze("yunhuiyi").products == []
     assert index.analyze("does mengchang record my meetings").products == ["mcmeet"]
+
+
+def test_a_third_party_named_as_a_means_is_asked_in_all_its_names(tmp_path):
+    """用脸书登录: Facebook is a means, not the product asked about; an English policy says
+    "Facebook", so the question reads 脸书 in all the names of its line of apps.txt."""
+    (tmp_path / "corner.md").write_text(
+        "# Corner Shop Privacy Policy\n\n## Information we collect\nWe collect your name, e-mail "
+        "address and delivery address when you place an order.\n\n## Signing in with Facebook\n"
+        "If you sign in with Facebook, we receive your public profile and e-mail address from "
+        "Facebook.\n\n## Cookies\nWe use cookies to keep you signed in.\n", encoding="utf-8")
+    index = PolicyIndex([load_policy(tmp_path / "corner.md")])
+    q = index.analyze("我用脸书登录，你们能拿到我哪些信息")
+    assert q.products == [] and q.foreign == [] and "facebook" in q.words
+    reply = index.ask("我用脸书登录，你们能拿到我哪些信息")
+    assert reply.answered and "sign in with Facebook" in reply.answers[0].quote
