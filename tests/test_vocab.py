@@ -316,3 +316,10 @@ def test_dictionary_lines():
         assert re.fullmatch(r"[a-z]+", key) and key not in stops, key
         assert 1 <= len(words) <= 2 and all(CJK.fullmatch(ch) for w in words for ch in w), (key, words)
     assert table["map"][0] == "地图" and "over" not in table and "whole" not in table
+
+
+def test_regions_read_both_ways():
+    """Each region has its line, its Chinese name first: 美国 reads back to "united states" for
+    an English policy, and "Germany" is an EU country abroad for a Chinese one."""
+    assert "united states" in vocab().english("美国") and "european union" in vocab().english("欧盟")
+    assert {"欧盟", "境外"} <= en_terms("is my data sent to germany")
