@@ -33,6 +33,9 @@ _BARE_CONTRACTION = re.compile(
 
 
 PARTICLES = frozenset({"off", "out", "up", "down", "away", "over"})
+# an account verb whose object is a product's (blanked) name
+_ACCOUNT_OF_NAME = re.compile(r"\b(?:delete|deleting|close|closing|cancel|cancelling|canceling|deactivate|"
+                              r"deactivating|remove|removing|quit|quitting)\s+(?:my\s+|our\s+)?\s{2,}(?=\W*$|\W*\b(?:and|if|but|or)\b)")
 # "the US", "the U.S.", "USA": the country, never the pronoun "us"
 _US = re.compile(r"\b(?:U\.S\.A\.|U\.S\.|USA|US)(?![\w.])|(?<=\bthe )us\b", re.I)
 
@@ -394,6 +397,8 @@ def analyze(question: str, vocab: Vocabulary, tokenizer: Tokenizer,
     plain = normalize(text, taiwan=True) if lang == "zh-Hant" else norm
     found = names.find(norm, plain, text, lambda: tokenizer.spans(norm))
     rest, plain, products = found.rest, found.plain, found.products
+    if products and lang == "en":  # "delete my Snapchat": the account of that product
+        rest = _ACCOUNT_OF_NAME.sub(lambda m: m[0] + "account ", rest)
     q = Query(question, lang, rest, products, foreign=found.foreign, about=found.subjects)
     if not products and not found.foreign:
         # A product the list does not know, named where only a product's name goes

@@ -241,3 +241,10 @@ def test_the_us_is_the_country_and_us_a_pronoun(idx):
     assert with_country("stored on U.S. servers") == "stored on United States servers"
     assert with_country("how do I contact us, tell us") == "how do I contact us, tell us"
     assert "境外" in idx.analyze("is my data stored in the US").words
+
+
+def test_deleting_a_product_is_deleting_its_account(idx):
+    """"delete my McMeet" means its account, not deleting in general; "delete my McMeet
+    recordings" stays about recordings."""
+    assert "注销账号" in idx.analyze("how do I delete my McMeet").words
+    assert "注销账号" not in idx.analyze("how do I delete my McMeet recordings").words
