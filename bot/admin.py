@@ -12,9 +12,9 @@ import logging
 
 from fastapi import FastAPI, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse
-from fastapi.templating import Jinja2Templates
 from sqlalchemy.exc import SQLAlchemyError
 
+from .pages import Templates
 from .settings import Settings
 
 log = logging.getLogger("privacybot.admin")
@@ -54,7 +54,7 @@ def require_admin(request: Request, settings: Settings) -> None:
                             headers={"WWW-Authenticate": CHALLENGE})
 
 
-def mount(app: FastAPI, settings: Settings, templates: Jinja2Templates) -> None:
+def mount(app: FastAPI, settings: Settings, templates: Templates) -> None:
     def report_of(request: Request, days: int, top: int) -> dict:
         require_admin(request, settings)
         try:

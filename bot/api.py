@@ -15,7 +15,6 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, PlainTextResponse
 from fastapi.staticfiles import StaticFiles
-from fastapi.templating import Jinja2Templates
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel, Field, field_validator
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -30,6 +29,7 @@ from .guard import (AllowedHosts, BodyLimit, PublicHost, RateLimit, SecurityHead
                     is_loopback)
 from .metrics import Metrics, MetricsMiddleware
 from .openapi_doc import document_errors
+from .pages import Templates
 from .reload import Reloader
 from .settings import Settings
 from .store import REASONS, Store, StoreError, UnknownQuestion
@@ -237,7 +237,7 @@ def create_app(settings: Settings | None = None, index: PolicyIndex | None = Non
         app.add_middleware(AllowedHosts, hosts=settings.allowed_host_list)
     app.add_middleware(SecurityHeaders)
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
-    templates = Jinja2Templates(directory=str(HERE / "templates"))
+    templates = Templates()
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
 
     def idx(request: Request) -> PolicyIndex:

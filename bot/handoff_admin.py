@@ -9,15 +9,14 @@ import asyncio
 import hashlib
 import hmac
 import logging
-from pathlib import Path as FilePath
 from urllib.parse import parse_qsl
 
 from fastapi import FastAPI, HTTPException, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
-from fastapi.templating import Jinja2Templates
 
 from .admin import require_admin
 from .handoff_store import ConversationClosed, Handoffs, clean_text
+from .pages import Templates
 from .settings import Settings
 from .store import StoreError
 
@@ -45,7 +44,7 @@ async def _form(request: Request, settings: Settings) -> dict[str, str]:
 
 
 def mount(app: FastAPI, settings: Settings, handoff) -> None:
-    templates = Jinja2Templates(directory=str(FilePath(__file__).resolve().parent / "templates"))
+    templates = Templates()
 
     def store() -> Handoffs:
         try:
