@@ -8,6 +8,7 @@ import os
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
@@ -16,7 +17,11 @@ from index.cleaning import clean_text
 
 from . import logs
 from .settings import Settings
-from .store import Store, safe_url
+from .store_common import opens_later, safe_url
+
+if TYPE_CHECKING:
+    from .deferred_store import DeferredStore
+    from .store import Store
 
 
 def _index(corpus: Path | None) -> PolicyIndex:
@@ -58,7 +63,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         return 1
     log_config = logs.setup(settings.log_format, settings.log_level)
     index = settings.load_index(progress=_progress_bar())  # fail here, clearly, not in a worker
-    store = _open_store(settings.database_url, settings)
+    store = _log_store(settings, args.workers)
     if store is None:
         return 1
     print(f"privacybot: {len(index.policies)} policies, {len(index.entries)} clauses, "
@@ -119,11 +124,25 @@ def _cannot_listen(host: str, port: int) -> str | None:
     return None
 
 
+def _log_store(settings: Settings, workers: int) -> "DeferredStore | Store | None":
+    """The log for `serve`: opened after the server is up when its URL is one known to work
+    (bot/deferred_store.py), else now, so that a URL that can never work stops the start with
+    SQLAlchemy's word on it. With workers, opened (and migrated) here, before they start."""
+    if workers == 1 and opens_later(settings.database_url):
+        from .deferred_store import DeferredStore
+
+        return DeferredStore(settings.database_url, hash_secret=settings.hash_secret,
+                             retention_days=settings.retention_days)
+    return _open_store(settings.database_url, settings)
+
+
 def _open_store(url: str, settings: Settings, **kw) -> "Store | None":
     """The log store, or None after a clear message when the URL cannot be used at all.
 
     An unreachable database is not an error here: answers are served and rows are retried."""
     from sqlalchemy.exc import SQLAlchemyError
+
+    from .store import Store
 
     try:
         return Store(url, hash_secret=settings.hash_secret,
