@@ -169,5 +169,10 @@ class DeferredStore:
             thread.join(timeout=60)
         if self._store is not None:
             self._store.close()
-        else:
-            self._done.set()  # later questions are not kept for a Store that will not come
+            return
+        self._done.set()  # later questions are not kept for a Store that will not come
+        with self._lock:
+            lost, self._early = len(self._early), []
+            self._dropped += lost
+        if lost:
+            log.error("question log never opened: %d questions not written", lost)
