@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import logging
 import os
@@ -22,6 +23,14 @@ from .store_common import opens_later, safe_url
 if TYPE_CHECKING:
     from .deferred_store import DeferredStore
     from .store import Store
+
+
+def started() -> None:
+    """What the command keeps is built: freeze it out of the garbage collector's sight and let
+    it collect again (bot/launch.py turned it off for the start; no-op where it did not)."""
+    if not gc.isenabled():
+        gc.freeze()
+        gc.enable()
 
 
 def _index(corpus: Path | None) -> PolicyIndex:
@@ -83,11 +92,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
         warning = no_polling_in_workers(os.environ)
         if warning:
             print(f"privacybot: {warning}", file=sys.stderr)
+        started()
         uvicorn.run("bot.api:create_app", factory=True, workers=args.workers,
                     host=settings.host, port=settings.port, log_level=settings.log_level,
                     log_config=log_config, timeout_graceful_shutdown=30)
         return 0
     app = create_app(settings, index, store)
+    started()
     try:
         # SIGTERM/SIGINT: uvicorn stops accepting, lets requests in flight finish, then the
         # app's lifespan closes the log store (its queued rows are written).
@@ -319,6 +330,8 @@ def main(argv: list[str] | None = None) -> int:
     args, unknown = parser.parse_known_args(argv)
     if unknown:  # told by the command's own parser, with its usage, not the top-level one
         _unknown_options(_command_parser(parser, args.command), unknown)
+    if args.func is not cmd_serve:
+        started()  # serve does once its app is built
     try:
         return args.func(args)
     except CorpusError as exc:

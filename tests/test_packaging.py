@@ -52,6 +52,13 @@ def test_wheel_builds_without_warnings(wheel_build):
     assert warnings == [], "\n".join(warnings)
 
 
+def test_the_command_starts_through_the_launcher(wheel_build):
+    """`privacybot` is bot/launch.py's main (the garbage collector off while it starts)."""
+    wheel, _ = wheel_build
+    [entry_points] = [n for n in wheel.namelist() if n.endswith(".dist-info/entry_points.txt")]
+    assert "privacybot = bot.launch:main" in wheel.read(entry_points).decode()
+
+
 def test_wheel_holds_every_file_the_app_reads(wheel_build):
     wheel, _ = wheel_build
     names = set(wheel.namelist())
