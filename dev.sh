@@ -33,7 +33,11 @@ setup() {
 cmd=${1:-}
 shift || true
 case "$cmd" in
-  serve) setup runtime; exec .venv/bin/privacybot serve "$@" ;;
+  # compileall: the project's bytecode, also where PYTHONDONTWRITEBYTECODE=1 keeps Python from
+  # writing it (each start would compile ~40 modules from source again, ~0.08 s); only the
+  # changed modules are compiled again.
+  serve) setup runtime; .venv/bin/python -m compileall -q index bot >/dev/null
+         exec .venv/bin/privacybot serve "$@" ;;
   test)  setup dev; exec .venv/bin/python -m pytest "$@" ;;
   *) echo "usage: bash dev.sh serve|test [options]" >&2; exit 2 ;;
 esac

@@ -17,6 +17,7 @@ import contextlib
 import datetime as dt
 import gc
 import hashlib
+import http.client
 import json
 import os
 import platform
@@ -246,28 +247,34 @@ class Server:
                                      stderr=subprocess.STDOUT, start_new_session=True)
         return self.t0
 
-    def wait_ready(self, timeout: float, startups: int = 0) -> float:
-        """Seconds from spawn to the first 200 of /healthz (and, with `startups`, until that
-        many "Application startup complete" lines: every uvicorn worker ready)."""
-        import httpx
+    def healthy(self) -> bool:
+        """One GET /healthz; a plain http.client connection, so that the probe does no work
+        of its own beside the server starting on the same cores (an httpx client made its
+        TLS context, ~0.05 s of CPU, while the server started)."""
+        conn = http.client.HTTPConnection(HOST, self.port, timeout=2)
+        try:
+            conn.request("GET", "/healthz")
+            return conn.getresponse().status == 200
+        except OSError:
+            return False
+        finally:
+            conn.close()
 
-        url = f"http://{HOST}:{self.port}/healthz"
+    def wait_ready(self, timeout: float, startups: int = 0) -> float:
+        """Seconds from spawn to the first 200 of /healthz, tried every 10 ms (it was 50 ms:
+        up to 50 ms late) (and, with `startups`, until that many "Application startup
+        complete" lines: every uvicorn worker ready)."""
         ready = None
-        with httpx.Client(timeout=2.0) as client:
-            while time.perf_counter() - self.t0 < timeout:
-                if self.proc.poll() is not None:
-                    raise RuntimeError(f"server exited with {self.proc.returncode}: {self.tail()}")
-                if ready is None:
-                    try:
-                        if client.get(url).status_code == 200:
-                            ready = time.perf_counter() - self.t0
-                    except httpx.HTTPError:
-                        pass
-                if ready is not None:
-                    if not startups or self.logfile.read_text(errors="replace").count(
-                            "Application startup complete") >= startups:
-                        return time.perf_counter() - self.t0 if startups else ready
-                time.sleep(0.05 if ready is None else 0.2)
+        while time.perf_counter() - self.t0 < timeout:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"server exited with {self.proc.returncode}: {self.tail()}")
+            if ready is None and self.healthy():
+                ready = time.perf_counter() - self.t0
+            if ready is not None:
+                if not startups or self.logfile.read_text(errors="replace").count(
+                        "Application startup complete") >= startups:
+                    return time.perf_counter() - self.t0 if startups else ready
+            time.sleep(0.01 if ready is None else 0.2)
         raise TimeoutError(f"server not ready after {timeout} s: {self.tail()}")
 
     def tail(self) -> str:
@@ -305,7 +312,13 @@ class Server:
 def server_env(folder: Path, cache: Path, tmp: Path) -> dict:
     # one log database per corpus folder: a warm start finds it migrated, as a restart does
     db = hashlib.sha256(str(folder).encode()).hexdigest()[:12]
-    return {**os.environ, "PRIVACYBOT_CORPUS": str(folder), "PRIVACYBOT_CACHE_DIR": str(cache),
+    # A deployed server has its modules' bytecode (pip compiles site-packages; Python writes
+    # __pycache__ for the project on its first run). A PYTHONDONTWRITEBYTECODE=1 in the bench's
+    # own environment would make every start compile the project's modules from source again
+    # (~0.08 s): the servers run without it, so the 1st run writes the bytecode and the 2nd is
+    # the warm start it measures. A measurement fix, not a speed-up of the server.
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    return {**env, "PRIVACYBOT_CORPUS": str(folder), "PRIVACYBOT_CACHE_DIR": str(cache),
             "PRIVACYBOT_DATABASE_URL": f"sqlite:///{tmp}/log-{db}.sqlite3",
             "PRIVACYBOT_LOG_LEVEL": "warning", "PYTHONUNBUFFERED": "1",
             # capacity is measured, not the rate limits that protect it
@@ -443,12 +456,14 @@ def warm_up(port: int, questions: list[str], n: int = 30) -> None:
 
 
 def server_bench(size: int, folder: Path, tmp: Path, http: bool, concurrency: list[int],
-                 seconds: float, max_requests: int, questions: list[str]) -> dict:
-    """Warm start twice (the first run may write the index cache, the second may read it),
-    server memory after warm-up, and, with `http`, the load test on the second server."""
+                 seconds: float, max_requests: int, questions: list[str],
+                 warm_runs: int = 1) -> dict:
+    """Start 1 + `warm_runs` times (the first run may write the index cache, the next ones
+    read it), server memory after warm-up, and, with `http`, the load test on the second
+    server."""
     cache = tmp / f"cache-{size}"
     out: dict = {"runs": []}
-    for run in (1, 2):
+    for run in range(1, 2 + warm_runs):
         srv = serve(folder, cache, tmp, f"serve-{size}-{run}")
         try:
             srv.start()
@@ -562,9 +577,15 @@ def report(res: dict) -> str:
         runs = res["shipped"]["runs"]
         out += ["## Footprint on the shipped corpus (2 policies)", "",
                 "`privacybot serve` on `corpus/`: seconds to the first 200 of /healthz, and the "
-                "server's memory after warm-up (2nd run: the index cache and the log database exist, as at a restart).", "",
+                "server's memory after warm-up (from the 2nd run on: the index cache and the log "
+                "database exist, as at a restart; the target is judged on their median).", "",
                 table(["run", "ready s", "RSS MB"], [[r["run"], r["ready_s"], r["rss_mb"]] for r in runs]),
                 ""]
+    if not sizes:
+        out += ["## Targets", "", table(["target", "measured", "met"],
+                [[t["target"], t["measured"], "yes" if t["met"] else "**no**"]
+                 for t in res.get("targets", [])]), ""]
+        return "\n".join(out)
     out += ["## Corpora and index build", "", table(
         ["policies", "characters", "clauses", "cold `privacybot index` s", "in-process load+index s",
          "warm start 1st s", "warm start 2nd s", "server RSS MB", "index RSS Δ MB (in-process)",
@@ -632,7 +653,21 @@ def report(res: dict) -> str:
     return "\n".join(out)
 
 
+def shipped_targets(res: dict) -> list[dict]:
+    """The help center's case: warm starts (the median of the restarts) and memory."""
+    warm = res["shipped"]["runs"][1:]
+    ready = float(np.median([r["ready_s"] for r in warm]))
+    rss = float(np.median([r["rss_mb"] for r in warm]))
+    n = f" (median of {len(warm)})" if len(warm) > 1 else ""
+    return [{"target": "shipped corpus: warm start < 1 s", "measured": f"{ready:.2f} s{n}",
+             "met": ready < 1},
+            {"target": "shipped corpus: server RSS < 150 MB", "measured": f"{rss:.1f} MB{n}",
+             "met": rss < 150}]
+
+
 def targets(res: dict) -> list[dict]:
+    if not res["sizes"]:  # --shipped-only
+        return shipped_targets(res)
     big = max(res["sizes"], key=lambda s: s["stats"]["policies"])
     e, srv = big["engine"], big["server"]
     out = []
@@ -657,11 +692,7 @@ def targets(res: dict) -> list[dict]:
     out.append({"target": "memory reported (server RSS after warm-up)",
                 "measured": f"{srv['runs'][1]['rss_mb']} MB", "met": True})
     if res.get("shipped"):
-        run = res["shipped"]["runs"][1]
-        out.append({"target": "shipped corpus: warm start < 1 s", "measured": f"{run['ready_s']:.2f} s",
-                    "met": run["ready_s"] < 1})
-        out.append({"target": "shipped corpus: server RSS < 150 MB", "measured": f"{run['rss_mb']} MB",
-                    "met": run["rss_mb"] < 150})
+        out += shipped_targets(res)
     return out
 
 
@@ -678,8 +709,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=42, help="corpus generator seed")
     ap.add_argument("--no-http", action="store_true", help="skip the load tests and workers")
     ap.add_argument("--no-workers", action="store_true", help="skip the uvicorn workers phase")
+    ap.add_argument("--shipped-only", action="store_true",
+                    help="only the shipped corpus's warm starts and memory (~1 min); writes "
+                         "shipped-latest.md, leaving latest.* to the full runs")
+    ap.add_argument("--warm-runs", type=int, default=5, metavar="N",
+                    help="restarts of the shipped corpus's server, after the first (default 5)")
     args = ap.parse_args(argv)
-    sizes = [int(x) for x in (args.sizes or ("10,100" if args.quick else "10,100,1040")).split(",")]
+    sizes = [] if args.shipped_only else [
+        int(x) for x in (args.sizes or ("10,100" if args.quick else "10,100,1040")).split(",")]
     args.http_seconds = args.http_seconds or (3.0 if args.quick else 10.0)
     args.query_seconds = args.query_seconds or (0.5 if args.quick else 2.0)
     http_sizes = ({int(x) for x in args.http_sizes.split(",")} if args.http_sizes
@@ -690,7 +727,8 @@ def main(argv: list[str] | None = None) -> int:
     started = dt.datetime.now()
     t_start = time.perf_counter()
     res: dict = {"started": started.isoformat(timespec="seconds"),
-                 "mode": "quick" if args.quick else "full", "args": vars(args),
+                 "mode": ("shipped only" if args.shipped_only else "quick" if args.quick
+                          else "full"), "args": vars(args),
                  "machine": machine(), "sizes": []}
     tmp = Path(tempfile.mkdtemp(prefix="privacybot-bench-"))
     try:
@@ -698,7 +736,8 @@ def main(argv: list[str] | None = None) -> int:
         log("shipped corpus: warm start and memory")
         res["shipped"] = server_bench(0, ROOT / "corpus", tmp, False, concurrency,
                                       args.http_seconds, args.max_requests,
-                                      questions_for({p.id: p for p in _policies(ROOT / "corpus")}))
+                                      questions_for({p.id: p for p in _policies(ROOT / "corpus")}),
+                                      warm_runs=args.warm_runs)
         for size in sizes:
             log(f"size {size}: corpus")
             t = time.perf_counter()
@@ -722,7 +761,7 @@ def main(argv: list[str] | None = None) -> int:
             entry["loadavg_after"] = os.getloadavg()[0]
             res["sizes"].append(entry)
             gc.collect()
-        if not args.no_http and not args.no_workers and workers:
+        if sizes and not args.no_http and not args.no_workers and workers:
             size = max(sizes)
             folder = generate(size, seed=args.seed)
             log(f"workers {workers} on {size} policies")
@@ -730,20 +769,22 @@ def main(argv: list[str] | None = None) -> int:
             res["workers"] = {"policies": size, "clients": max(concurrency),
                               "rows": workers_bench(size, folder, tmp, workers, args.http_seconds,
                                                     args.max_requests, questions, max(concurrency))}
-        res["targets_on"] = max(sizes)
+        res["targets_on"] = max(sizes) if sizes else 2
         res["targets"] = targets(res)
     finally:
         res["total_s"] = time.perf_counter() - t_start
         shutil.rmtree(tmp, ignore_errors=True)
         RESULTS.mkdir(parents=True, exist_ok=True)
-        stamp = started.strftime("%Y%m%d-%H%M%S")
+        prefix = "shipped-" if args.shipped_only else ""
+        stamp = prefix + started.strftime("%Y%m%d-%H%M%S")
         text = json.dumps(res, ensure_ascii=False, indent=1, default=str)
         (RESULTS / f"{stamp}.json").write_text(text)
     md = report(res)
-    (RESULTS / "latest.json").write_text(text)
-    (RESULTS / "latest.md").write_text(md + "\n")
+    (RESULTS / f"{prefix}latest.json").write_text(text)
+    (RESULTS / f"{prefix}latest.md").write_text(md + "\n")
     print(md)
-    log(f"done in {res['total_s'] / 60:.1f} min; bench/results/{stamp}.json, latest.json, latest.md")
+    log(f"done in {res['total_s'] / 60:.1f} min; bench/results/{stamp}.json, {prefix}latest.json, "
+        f"{prefix}latest.md")
     return 0
 
 

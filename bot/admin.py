@@ -12,10 +12,10 @@ import logging
 
 from fastapi import FastAPI, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse
-from fastapi.templating import Jinja2Templates
-from sqlalchemy.exc import SQLAlchemyError
 
+from .pages import Templates
 from .settings import Settings
+from .store_common import StoreError
 
 log = logging.getLogger("privacybot.admin")
 ADMIN_ERRORS = {401: {"description": "Missing or wrong token"},
@@ -54,14 +54,17 @@ def require_admin(request: Request, settings: Settings) -> None:
                             headers={"WWW-Authenticate": CHALLENGE})
 
 
-def mount(app: FastAPI, settings: Settings, templates: Jinja2Templates) -> None:
+def mount(app: FastAPI, settings: Settings, templates: Templates) -> None:
     def report_of(request: Request, days: int, top: int) -> dict:
         require_admin(request, settings)
+        from sqlalchemy.exc import SQLAlchemyError  # the log is open (or opening) by now
+
         try:
             report = request.app.state.store.report(days=days, top=top)
-        except SQLAlchemyError as e:
+        except (SQLAlchemyError, StoreError) as e:  # down, or not open yet
             log.error("admin report failed: %s", e.__class__.__name__)
-            raise HTTPException(503, "the log database is unavailable")
+            raise HTTPException(503, "the log database is unavailable",
+                                headers={"Retry-After": "10"})
         # Links and quotes are the server's own, from the index served: never a stored URL.
         index = request.app.state.index
         base = (settings.public_base_url or str(request.base_url)).rstrip("/")

@@ -7,7 +7,7 @@ import os
 import time
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from fastapi import FastAPI, HTTPException, Query, Request
 from fastapi import Path as PathParam
@@ -15,7 +15,6 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, PlainTextResponse
 from fastapi.staticfiles import StaticFiles
-from fastapi.templating import Jinja2Templates
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel, Field, field_validator
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -30,9 +29,14 @@ from .guard import (AllowedHosts, BodyLimit, PublicHost, RateLimit, SecurityHead
                     is_loopback)
 from .metrics import Metrics, MetricsMiddleware
 from .openapi_doc import document_errors
+from .pages import Templates
 from .reload import Reloader
 from .settings import Settings
-from .store import REASONS, Store, StoreError, UnknownQuestion
+from .deferred_store import DeferredStore
+from .store_common import REASONS, StoreError, UnknownQuestion
+
+if TYPE_CHECKING:
+    from .store import Store
 
 log = logging.getLogger("privacybot.api")
 HERE = Path(__file__).resolve().parent
@@ -169,8 +173,9 @@ def _attach_telegram(app: FastAPI, settings: Settings) -> None:
 
 
 def create_app(settings: Settings | None = None, index: PolicyIndex | None = None,
-               store: Store | None = None) -> FastAPI:
-    """The web app; loads the corpus and opens the log at start unless given (tests share them)."""
+               store: Store | DeferredStore | None = None) -> FastAPI:
+    """The web app; loads the corpus and opens the log at start unless given (tests share them).
+    A DeferredStore, given or its own, is opened in the background once the app starts."""
     settings = settings or Settings()
 
     @asynccontextmanager
@@ -179,8 +184,11 @@ def create_app(settings: Settings | None = None, index: PolicyIndex | None = Non
             app.state.index = settings.load_index()
         own_store = app.state.store is None
         if own_store:
-            app.state.store = Store(settings.database_url, hash_secret=settings.hash_secret,
-                                    retention_days=settings.retention_days)
+            app.state.store = DeferredStore(settings.database_url,
+                                            hash_secret=settings.hash_secret,
+                                            retention_days=settings.retention_days)
+        if isinstance(app.state.store, DeferredStore):
+            app.state.store.open_in_background()  # SQLAlchemy and the database, off the start
         if settings.watch:
             app.state.reloader.watch(settings.watch_interval)
         if app.state.telegram is not None:  # the bot, by webhook or polling (see _attach_telegram)
@@ -237,7 +245,7 @@ def create_app(settings: Settings | None = None, index: PolicyIndex | None = Non
         app.add_middleware(AllowedHosts, hosts=settings.allowed_host_list)
     app.add_middleware(SecurityHeaders)
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
-    templates = Jinja2Templates(directory=str(HERE / "templates"))
+    templates = Templates()
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
 
     def idx(request: Request) -> PolicyIndex:
@@ -361,8 +369,10 @@ def create_app(settings: Settings | None = None, index: PolicyIndex | None = Non
                                  media_type=CONTENT_TYPE_LATEST)
 
     @app.get("/healthz", tags=["ops"])
-    def healthz(request: Request) -> dict:
+    async def healthz(request: Request) -> dict:
         """200 once the index is loaded."""
+        # On the event loop: it reads two lengths. A worker thread was most of its cost, and
+        # at a start the first one loads anyio's thread machinery (0.015 s) before the first 200.
         index = idx(request)
         return {"status": "ok", "policies": len(index.policies), "clauses": len(index.entries)}
 

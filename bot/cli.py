@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import logging
 import os
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
@@ -16,7 +18,19 @@ from index.cleaning import clean_text
 
 from . import logs
 from .settings import Settings
-from .store import Store, safe_url
+from .store_common import opens_later, safe_url
+
+if TYPE_CHECKING:
+    from .deferred_store import DeferredStore
+    from .store import Store
+
+
+def started() -> None:
+    """What the command keeps is built: freeze it out of the garbage collector's sight and let
+    it collect again (bot/launch.py turned it off for the start; no-op where it did not)."""
+    if not gc.isenabled():
+        gc.freeze()
+        gc.enable()
 
 
 def _index(corpus: Path | None) -> PolicyIndex:
@@ -58,7 +72,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         return 1
     log_config = logs.setup(settings.log_format, settings.log_level)
     index = settings.load_index(progress=_progress_bar())  # fail here, clearly, not in a worker
-    store = _open_store(settings.database_url, settings)
+    store = _log_store(settings, args.workers)
     if store is None:
         return 1
     print(f"privacybot: {len(index.policies)} policies, {len(index.entries)} clauses, "
@@ -78,11 +92,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
         warning = no_polling_in_workers(os.environ)
         if warning:
             print(f"privacybot: {warning}", file=sys.stderr)
+        started()
         uvicorn.run("bot.api:create_app", factory=True, workers=args.workers,
                     host=settings.host, port=settings.port, log_level=settings.log_level,
                     log_config=log_config, timeout_graceful_shutdown=30)
         return 0
     app = create_app(settings, index, store)
+    started()
     try:
         # SIGTERM/SIGINT: uvicorn stops accepting, lets requests in flight finish, then the
         # app's lifespan closes the log store (its queued rows are written).
@@ -119,11 +135,25 @@ def _cannot_listen(host: str, port: int) -> str | None:
     return None
 
 
+def _log_store(settings: Settings, workers: int) -> "DeferredStore | Store | None":
+    """The log for `serve`: opened after the server is up when its URL is one known to work
+    (bot/deferred_store.py), else now, so that a URL that can never work stops the start with
+    SQLAlchemy's word on it. With workers, opened (and migrated) here, before they start."""
+    if workers == 1 and opens_later(settings.database_url):
+        from .deferred_store import DeferredStore
+
+        return DeferredStore(settings.database_url, hash_secret=settings.hash_secret,
+                             retention_days=settings.retention_days)
+    return _open_store(settings.database_url, settings)
+
+
 def _open_store(url: str, settings: Settings, **kw) -> "Store | None":
     """The log store, or None after a clear message when the URL cannot be used at all.
 
     An unreachable database is not an error here: answers are served and rows are retried."""
     from sqlalchemy.exc import SQLAlchemyError
+
+    from .store import Store
 
     try:
         return Store(url, hash_secret=settings.hash_secret,
@@ -300,6 +330,8 @@ def main(argv: list[str] | None = None) -> int:
     args, unknown = parser.parse_known_args(argv)
     if unknown:  # told by the command's own parser, with its usage, not the top-level one
         _unknown_options(_command_parser(parser, args.command), unknown)
+    if args.func is not cmd_serve:
+        started()  # serve does once its app is built
     try:
         return args.func(args)
     except CorpusError as exc:

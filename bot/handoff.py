@@ -21,15 +21,18 @@ import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from fastapi import APIRouter, FastAPI, Header, HTTPException, Path, Query, Request
 from pydantic import BaseModel, Field, field_validator
 
 from .guard import RateLimit
-from .handoff_store import REASONS, ConversationClosed, Handoffs, clean_text
+from .handoff_common import REASONS, ConversationClosed, clean_text, public_message
 from .settings import Settings
-from .store import StoreError
+from .store_common import StoreError
+
+if TYPE_CHECKING:
+    from .handoff_store import Handoffs
 
 log = logging.getLogger("privacybot.handoff")
 
@@ -139,6 +142,10 @@ class Handoff:
 
     @property
     def handoffs(self) -> Handoffs:
+        """The handoff tables; StoreError when the log is not there. May wait for the log to
+        open (bot/deferred_store.py): from async code, call it in a worker thread."""
+        from .handoff_store import Handoffs  # SQLAlchemy: imported once the log is in use
+
         store = self.get_store()
         if store is None:
             raise StoreError("no log database")
@@ -279,14 +286,21 @@ def _bearer(authorization: str | None) -> str:
 def router(handoff: Handoff) -> APIRouter:
     r = APIRouter(prefix=PREFIX, tags=["handoff"])
 
-    def enabled() -> Handoffs:
+    def enabled_sync() -> Handoffs:
         if not handoff.config.enabled:
             raise HTTPException(404, "human handoff is not enabled on this server")
-        return handoff.handoffs
+        try:
+            return handoff.handoffs
+        except StoreError:
+            raise _unavailable()
+
+    async def enabled() -> Handoffs:
+        # In a worker thread: the log may still be opening at start (bot/deferred_store.py).
+        return await asyncio.to_thread(enabled_sync)
 
     async def authorized(handoff_id: str, authorization: str | None) -> dict:
         token = _bearer(authorization)
-        store = enabled()
+        store = await enabled()
         try:
             row = await asyncio.to_thread(store.authorize, handoff_id, token)
         except StoreError:
@@ -312,7 +326,7 @@ def router(handoff: Handoff) -> APIRouter:
         agents at once. Returns the conversation's id and its token (shown once)."""
         from .api import client_of
 
-        store = enabled()
+        store = await enabled()
         index = request.app.state.index
         policy_id = None
         if body.policy_id is not None:
@@ -418,7 +432,7 @@ def router(handoff: Handoff) -> APIRouter:
             finally:
                 hub.unlisten(handoff_id, waiter)
         return {"status": row["status"], "agent": row["agent"], "contact": row["contact"],
-                "messages": [Handoffs.public_message(m) for m in rows]}
+                "messages": [public_message(m) for m in rows]}
 
     return r
 

@@ -9,21 +9,25 @@ import asyncio
 import hashlib
 import hmac
 import logging
-from pathlib import Path as FilePath
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl
 
 from fastapi import FastAPI, HTTPException, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
-from fastapi.templating import Jinja2Templates
 
 from .admin import require_admin
-from .handoff_store import ConversationClosed, Handoffs, clean_text
+from .handoff_common import ConversationClosed, clean_text, public_message
+from .pages import Templates
 from .settings import Settings
-from .store import StoreError
+from .store_common import StoreError
+
+if TYPE_CHECKING:
+    from .handoff_store import Handoffs
 
 log = logging.getLogger("privacybot.handoff")
 ID = r"^[0-9a-f]{32}$"
 MAX_FORM = 16 * 1024
+RETRY = {"Retry-After": "10"}  # a 503: the log is down, or still opening at start
 
 
 def form_token(settings: Settings) -> str:
@@ -45,22 +49,22 @@ async def _form(request: Request, settings: Settings) -> dict[str, str]:
 
 
 def mount(app: FastAPI, settings: Settings, handoff) -> None:
-    templates = Jinja2Templates(directory=str(FilePath(__file__).resolve().parent / "templates"))
+    templates = Templates()
 
     def store() -> Handoffs:
         try:
             return handoff.handoffs
         except StoreError:
-            raise HTTPException(503, "the log database is unavailable")
+            raise HTTPException(503, "the log database is unavailable", headers=RETRY)
 
     def conversations(limit: int = 100) -> list[dict]:
         hs = store()
         try:
             rows = hs.list_open(limit)
             for r in rows:
-                r["messages"] = [Handoffs.public_message(m) for m in hs.messages_after(r["id"])]
+                r["messages"] = [public_message(m) for m in hs.messages_after(r["id"])]
         except StoreError:
-            raise HTTPException(503, "the log database is unavailable")
+            raise HTTPException(503, "the log database is unavailable", headers=RETRY)
         return rows
 
     @app.get("/admin/handoffs", response_class=HTMLResponse, tags=["admin"],
@@ -106,7 +110,7 @@ def mount(app: FastAPI, settings: Settings, handoff) -> None:
         agent = clean_text(fields.get("agent", ""), 128) or "admin"
         if not text:
             raise HTTPException(400, "the reply is empty")
-        hs = store()
+        hs = await asyncio.to_thread(store)  # the log may still be opening at start
         try:
             row = await asyncio.to_thread(hs.get, handoff_id)
             if row is None:
@@ -116,7 +120,7 @@ def mount(app: FastAPI, settings: Settings, handoff) -> None:
         except ConversationClosed:
             raise HTTPException(409, "this conversation is closed")
         except StoreError:
-            raise HTTPException(503, "the log database is unavailable")
+            raise HTTPException(503, "the log database is unavailable", headers=RETRY)
         handoff.hub.notify(handoff_id)
         if handoff.relay is not None:
             handoff.relay.from_admin(row, text, agent)
@@ -136,7 +140,7 @@ def mount(app: FastAPI, settings: Settings, handoff) -> None:
         require_admin(request, settings)
         fields = await _form(request, settings)
         agent = clean_text(fields.get("agent", ""), 128) or "admin"
-        hs = store()
+        hs = await asyncio.to_thread(store)
         try:
             if not await asyncio.to_thread(hs.close, handoff_id):
                 raise HTTPException(404, "no such open conversation")
@@ -145,7 +149,7 @@ def mount(app: FastAPI, settings: Settings, handoff) -> None:
                                     text=agent, agent=agent, payload={"event": "closed"},
                                     allow_closed=True)
         except StoreError:
-            raise HTTPException(503, "the log database is unavailable")
+            raise HTTPException(503, "the log database is unavailable", headers=RETRY)
         handoff.hub.notify(handoff_id)
         if handoff.relay is not None and row is not None:
             handoff.relay.closed(row, agent)

@@ -23,16 +23,13 @@ from sqlalchemy import (BigInteger, Boolean, Column, DateTime, ForeignKey, Integ
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
+# What needs no SQLAlchemy lives in handoff_common; named here too, where callers found it.
+from .handoff_common import (KINDS, MAX_TEXT, REASONS, SENDERS, STATUSES,  # noqa: F401
+                             ConversationClosed, clean_text, iso, public_message)
 from .store import StoreError, metadata, utcnow
 
 log = logging.getLogger("privacybot.handoff")
 
-STATUSES = ("open", "claimed", "closed")
-SENDERS = ("visitor", "agent", "system")
-KINDS = ("text", "clause", "status")
-REASONS = ("refused", "downvote", "panel")
-MAX_TEXT = 2000
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 
 handoffs = Table(
     "handoffs", metadata,
@@ -80,22 +77,8 @@ handoff_telegram = Table(
 )
 
 
-def clean_text(value: str, limit: int = MAX_TEXT) -> str:
-    """Text as stored: no NUL or other control characters (PostgreSQL refuses NUL), lone
-    surrogates replaced (they cannot be encoded), trimmed, at most `limit` characters."""
-    return _CONTROL.sub(lambda m: "\ufffd" if m.group() >= "\ud800" else "", value).strip()[:limit]
-
-
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()
-
-
-def _iso(dt: datetime | None) -> str | None:
-    return dt.isoformat(timespec="milliseconds") + "Z" if dt else None
-
-
-class ConversationClosed(Exception):
-    """A message for a conversation an agent has closed."""
 
 
 class Handoffs:
@@ -198,14 +181,7 @@ class Handoffs:
                                 .order_by(handoff_messages.c.id).limit(limit)).mappings()
             return [dict(r) for r in rows]
 
-    @staticmethod
-    def public_message(m: dict) -> dict:
-        """A message as the API shows it to the visitor."""
-        payload = json.loads(m["payload"]) if m.get("payload") else None
-        return {"id": m["id"], "at": _iso(m["created_at"]), "sender": m["sender"],
-                "kind": m["kind"], "text": m["text"], "agent": m.get("agent"),
-                "answer": payload if m["kind"] == "clause" else None,
-                "event": (payload or {}).get("event") if m["kind"] == "status" else None}
+    public_message = staticmethod(public_message)
 
     # -- Telegram threads -------------------------------------------------------------------------
     def link_telegram(self, handoff_id: str, chat_id: int, message_id: int,
@@ -296,7 +272,7 @@ def report(conn, since: datetime, top: int = 20) -> dict[str, Any]:
         "answered": len(waits),
         "median_first_reply_s": round(statistics.median(waits), 1) if waits else None,
         "unanswered": len(unanswered),
-        "unanswered_recent": [{"id": r["id"], "created_at": _iso(r["created_at"]),
+        "unanswered_recent": [{"id": r["id"], "created_at": iso(r["created_at"]),
                                "status": r["status"], "question": r["question"],
                                "lang": r["lang"], "policy_id": r["policy_id"]}
                               for r in unanswered[:top]],

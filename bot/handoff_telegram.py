@@ -181,7 +181,7 @@ class Relay:
         return self.bot
 
     async def _ensure_card(self, row: dict) -> int:
-        store = self.handoff.handoffs
+        store = await asyncio.to_thread(lambda: self.handoff.handoffs)  # may wait for the log
         card = await asyncio.to_thread(store.card_of, row["id"], self.chat_id)
         if card is not None:
             return card
@@ -224,18 +224,24 @@ class AgentHandlers:
     def __init__(self, bot, chat_id: int, hub):
         self.bot, self.chat_id, self.hub = bot, chat_id, hub
 
-    def _store(self) -> Handoffs | None:
+    async def _store(self) -> Handoffs | None:
+        """The handoff tables (None without a log); StoreError when the log is down or not
+        open yet. In a worker thread: at start the log may still be opening (deferred_store)."""
         store = self.bot.get_store()
-        return Handoffs(store.engine) if store is not None else None
+        if store is None:
+            return None
+        return Handoffs(await asyncio.to_thread(lambda: store.engine))
 
     async def _thread_of(self, update: Update) -> tuple[Handoffs, dict] | None:
         """The handoff the replied-to message belongs to, or None (not a handoff's)."""
         message = update.effective_message
         target = message.reply_to_message
-        hs = self._store()
-        if target is None or hs is None:
+        if target is None:
             return None
         try:
+            hs = await self._store()
+            if hs is None:
+                return None
             row = await asyncio.to_thread(hs.by_telegram, message.chat_id, target.message_id)
         except StoreError:
             await message.reply_text("⚠️ 数据库不可用，消息没有转给访客 / The log database is "
@@ -322,7 +328,11 @@ class AgentHandlers:
     async def on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         cq = update.callback_query
         m = BUTTON_RE.fullmatch(cq.data or "")
-        hs = self._store()
+        try:
+            hs = await self._store()
+        except StoreError:
+            await cq.answer("数据库不可用 / The log database is unavailable", show_alert=True)
+            raise ApplicationHandlerStop
         if not m or hs is None:
             await cq.answer("这个按钮已失效 / This button no longer works")
             raise ApplicationHandlerStop

@@ -10,8 +10,6 @@ HMAC under a secret key, never in clear. Rows older than the retention period ar
 """
 from __future__ import annotations
 
-import hashlib
-import hmac
 import logging
 import os
 import queue
@@ -20,7 +18,7 @@ import threading
 import time
 import uuid
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Callable
 
@@ -29,13 +27,13 @@ from sqlalchemy import (Boolean, Column, DateTime, Float, MetaData, String, Tabl
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import SQLAlchemyError
 
+# What needs no SQLAlchemy lives in store_common; named here too, where callers found it.
+from .store_common import (KNOWN_CHANNELS, REASONS, VOTES, StoreError,  # noqa: F401
+                           UnknownQuestion, counted_channel, pseudonym, question_row, safe_url,
+                           utcnow)
+
 log = logging.getLogger("privacybot.store")
 
-VOTES = ("up", "down")
-# Channels counted by name in the metrics; any other a client names is counted as "other",
-# so that callers cannot grow the metrics without bound.
-KNOWN_CHANNELS = frozenset({"api", "widget", "web", "telegram"})
-REASONS = ("wrong_clause", "not_answered", "unclear", "other")
 QUEUE_SIZE = 10_000
 BATCH = 500
 RETRY_DELAYS = (0.2, 1.0, 3.0)  # seconds between attempts at one batch
@@ -75,18 +73,6 @@ feedback = Table(
     Column("quote", Text),
     Column("client", String(32)),
 )
-
-
-class StoreError(Exception):
-    """The log database could not take a write."""
-
-
-class UnknownQuestion(LookupError):
-    """Feedback names a question this log does not hold."""
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def make_engine(url: str) -> Engine:
@@ -150,14 +136,6 @@ def migrate(engine: Engine) -> None:
             conn.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": MIGRATION_LOCK})
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
-
-
-def safe_url(url: str) -> str:
-    """The database URL without its password, for logs."""
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except Exception:
-        return "<invalid database URL>"
 
 
 class Store:
@@ -306,26 +284,20 @@ class Store:
 
     # -- pseudonyms --------------------------------------------------------------------------
     def pseudonym(self, client: str | None) -> str | None:
-        if not client:
-            return None
-        return hmac.new(self._key, client.encode("utf-8", "replace"), hashlib.sha256).hexdigest()[:32]
+        return pseudonym(self._key, client)
 
     # -- questions (queued) ------------------------------------------------------------------
     def log_question(self, *, question: str, reply: dict, channel: str, latency_ms: float,
                      client: str | None = None) -> str:
         """Queue one asked question with its reply; returns its id at once."""
-        qid = uuid.uuid4().hex
-        best = (reply.get("answers") or [None])[0] or {}
-        row = {
-            "id": qid, "asked_at": utcnow(), "channel": channel[:32], "question": question,
-            "lang": reply.get("lang"), "answered": bool(reply.get("answered")),
-            "policy_id": best.get("policy_id"), "section_id": best.get("section_id"),
-            "heading": best.get("heading"), "score": best.get("score"),
-            "latency_ms": round(float(latency_ms), 3), "client": self.pseudonym(client),
-        }
+        return self.log_row(question_row(question=question, reply=reply, channel=channel,
+                                         latency_ms=latency_ms, client=self.pseudonym(client)))
+
+    def log_row(self, row: dict) -> str:
+        """Queue a question row (store_common.question_row); returns its id."""
+        qid = row["id"]
         with self._lock:
-            key = (row["channel"] if row["channel"] in KNOWN_CHANNELS else "other",
-                   row["answered"])
+            key = (counted_channel(row["channel"]), row["answered"])
             self.counts[key] = self.counts.get(key, 0) + 1
         if self._closed or self._thread is None:
             self._write_batch([row])

@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
 
-import yaml
 
 from .cleaning import clean_text
 from .html import html_to_text
@@ -85,7 +84,12 @@ def _front_matter(text: str) -> tuple[dict, str]:
     m = re.match(r"^---\s*\n(.*?)\n---\s*\n?", text, re.S)
     if not m:
         return {}, text
-    meta = yaml.safe_load(m.group(1)) or {}
+    import yaml  # here: only a build reads front matter, a warm start loads the saved index
+
+    try:
+        meta = yaml.safe_load(m.group(1)) or {}
+    except yaml.YAMLError as exc:
+        raise ValueError(f"front matter is not valid YAML: {exc}") from exc
     if not isinstance(meta, dict):
         raise ValueError("front matter is not a mapping")
     return meta, text[m.end():]
@@ -189,7 +193,7 @@ def load_corpus(folder: str | Path) -> list[Policy]:
     for path in policy_files(folder):
         try:
             policy = load_policy(path)
-        except (OSError, UnicodeDecodeError, ValueError, yaml.YAMLError) as exc:
+        except (OSError, UnicodeDecodeError, ValueError) as exc:
             log.warning("skipping policy file %s: %s", path, exc)
             continue
         if policy.id in policies:

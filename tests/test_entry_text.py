@@ -127,6 +127,13 @@ def test_front_matter_of_the_wrong_shape_skips_the_file_with_a_message(tmp_path,
     assert "bad.md" in caplog.text and "front matter field" in caplog.text
 
 
+def test_front_matter_that_is_not_yaml_skips_the_file_with_a_message(tmp_path, caplog):
+    (tmp_path / "bad.md").write_text(f"---\ntitle: [unclosed\n---\n{POLICY_BODY}", encoding="utf-8")
+    (tmp_path / "good.md").write_text(POLICY_BODY, encoding="utf-8")
+    assert [p.id for p in load_corpus(tmp_path)] == ["good"]
+    assert "bad.md" in caplog.text and "front matter is not valid YAML" in caplog.text
+
+
 def test_a_file_name_with_undecodable_bytes_loads(tmp_path):
     name = b"\xff\xfe-policy.md".decode("utf-8", "surrogateescape")
     (tmp_path / name).write_text(POLICY_BODY, encoding="utf-8")

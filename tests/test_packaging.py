@@ -52,6 +52,13 @@ def test_wheel_builds_without_warnings(wheel_build):
     assert warnings == [], "\n".join(warnings)
 
 
+def test_the_command_starts_through_the_launcher(wheel_build):
+    """`privacybot` is bot/launch.py's main (the garbage collector off while it starts)."""
+    wheel, _ = wheel_build
+    [entry_points] = [n for n in wheel.namelist() if n.endswith(".dist-info/entry_points.txt")]
+    assert "privacybot = bot.launch:main" in wheel.read(entry_points).decode()
+
+
 def test_wheel_holds_every_file_the_app_reads(wheel_build):
     wheel, _ = wheel_build
     names = set(wheel.namelist())
@@ -94,6 +101,9 @@ def checkout(tmp_path) -> Path:
     return tmp_path
 
 
+COMPILE = "python -m compileall -q index bot"
+
+
 def dev_sh(checkout: Path, *args: str) -> list[str]:
     """Run `bash dev.sh ARGS` in `checkout`; the calls it made, one line each."""
     log = checkout / "calls.txt"
@@ -109,7 +119,9 @@ def test_dev_sh_serve_installs_the_runtime_dependencies_only(checkout):
     assert "python -m pip install --quiet -e ." in calls
     assert not any("[dev]" in c for c in calls), calls
     assert calls[-1] == "privacybot serve --port 9000"
-    assert dev_sh(checkout, "serve") == ["privacybot serve"]  # installed once
+    # installed once; the project's bytecode is brought up to date before each start (also
+    # where PYTHONDONTWRITEBYTECODE keeps Python from writing it)
+    assert dev_sh(checkout, "serve") == [COMPILE, "privacybot serve"]
 
 
 def test_dev_sh_test_installs_the_test_tools_and_serve_then_reuses_them(checkout):
@@ -118,7 +130,7 @@ def test_dev_sh_test_installs_the_test_tools_and_serve_then_reuses_them(checkout
     assert "python -m pip install --quiet -e .[dev]" in calls
     assert calls[-1] == "python -m pytest -q"
     assert dev_sh(checkout, "test", "-x") == ["python -m pytest -x"]
-    assert dev_sh(checkout, "serve") == ["privacybot serve"]  # the test install holds the runtime
+    assert dev_sh(checkout, "serve") == [COMPILE, "privacybot serve"]  # the test install holds the runtime
     os.utime(checkout / "pyproject.toml", (2e9, 2e9))  # the dependencies changed: install again
     assert "python -m pip install --quiet -e .[dev]" in dev_sh(checkout, "test")
 
