@@ -100,16 +100,18 @@ class PolicyIndex:
 
     @classmethod
     def from_parts(cls, policies: list[Policy], texts: list[str], words: BM25, grams: BM25,
-                   heads: BM25, vocab: Vocabulary | None = None) -> "PolicyIndex":
+                   heads: BM25, vocab: Vocabulary | None = None,
+                   names: Names | None = None) -> "PolicyIndex":
         """An index from parts built earlier (see index/persist.py), without tokenizing; with
-        the vocabulary saved beside them, without reading the vocabulary files either."""
+        the vocabulary and product names saved beside them, without reading the vocabulary
+        files either."""
         t0 = time.perf_counter()
         self = cls.__new__(cls)
         self._setup(policies, vocab)
         if len(texts) != len(self.entries) or words.n_docs != len(self.entries):
             raise ValueError("saved index does not match its policies")
         self.words, self.grams, self.heads, self._texts = words, grams, heads, texts
-        self._finish(time.perf_counter() - t0)
+        self._finish(time.perf_counter() - t0, names)
         return self
 
     def _setup(self, policies: list[Policy], vocab: Vocabulary | None = None) -> None:
@@ -122,14 +124,14 @@ class PolicyIndex:
         self.entries: list[tuple[Policy, Clause]] = [
             (p, c) for p in policies for c in p.clauses if c.answerable]
 
-    def _finish(self, seconds: float) -> None:
+    def _finish(self, seconds: float, names: Names | None = None) -> None:
         # Entries are grouped by policy: each policy's clauses are one span of rows.
         self._span: dict[str, tuple[int, int]] = {}
         for row, (p, _) in enumerate(self.entries):
             lo, _hi = self._span.get(p.id, (row, row))
             self._span[p.id] = (lo, row + 1)
-        self._names = Names.build(self.policies.values(),
-                                  lambda pid: self._policy_text(pid, keep=False))
+        self._names = names or Names.build(self.policies.values(),
+                                           lambda pid: self._policy_text(pid, keep=False))
         self._known = frozenset(self.words.vocab)
         self._alts: dict = {}  # see query.analyze
         self._alt_lists: dict[int, list] = {}  # see _lists_of

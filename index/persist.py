@@ -83,10 +83,11 @@ def save(index: PolicyIndex, directory: str | Path, fp: str) -> Path:
             for key, arr in arrays.items():
                 np.save(tmp / f"{name}.{key}.npy", np.ascontiguousarray(arr), allow_pickle=False)
         with open(tmp / "state.pickle", "wb") as f:
-            # the vocabulary too: read from its files, it takes a quarter of a second at start
-            # (the fingerprint changes with them)
+            # the vocabulary and the product names too: read from their files, they take a
+            # quarter of a second at start (the fingerprint changes with them)
             pickle.dump({"policies": list(index.policies.values()), "texts": index._texts,
-                         "bm25": small, "vocab": index.vocab}, f, protocol=pickle.HIGHEST_PROTOCOL)
+                         "bm25": small, "vocab": index.vocab, "names": index._names},
+                        f, protocol=pickle.HIGHEST_PROTOCOL)
         (tmp / "meta.json").write_text(json.dumps({
             "format": FORMAT, "fingerprint": fp, "policies": len(index.policies),
             "clauses": len(index.entries), "tokenizer": index.tokenizer.backend,
@@ -119,7 +120,7 @@ def load(directory: str | Path, fp: str) -> PolicyIndex | None:
                       for key in ("idf", "data", "indices", "indptr")}
             parts[name] = BM25.from_parts(state["bm25"][name], arrays)
         return PolicyIndex.from_parts(state["policies"], state["texts"], **parts,
-                                      vocab=state.get("vocab"))
+                                      vocab=state.get("vocab"), names=state.get("names"))
     except FileNotFoundError:
         return None
     except Exception as e:  # noqa: BLE001 - a damaged cache is rebuilt, never fatal
