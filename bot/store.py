@@ -155,6 +155,7 @@ class Store:
         self._schema_lock = threading.Lock()
         self._set_aside: list = []  # pools of connections to deleted SQLite files (see reconnect)
         self.healthy = True  # the last write or check succeeded
+        self._outage = False  # a write failed since the last one that succeeded
         self.reconnects = 0  # times every connection was dropped to start afresh
         self.dropped = 0  # question rows given up on (queue full or database failing)
         self.written = 0
@@ -241,7 +242,17 @@ class Store:
 
     def _failed(self, e: Exception) -> None:
         self.healthy = False
+        self._outage = True
         self._schema_ready = False  # a truncated file has lost its tables: check on next use
+
+    def _written(self) -> None:
+        """A write succeeded. The first after failures ends an outage: the pooled connections
+        opened during it (read-only ones, if the file was) are replaced all at once, rather
+        than dropped one failed write at a time over the next bursts."""
+        self.healthy = True
+        if self._outage:
+            self._outage = False
+            self.engine.dispose()  # checked-out connections are closed as they come back
 
     @contextmanager
     def _transaction(self):
@@ -361,7 +372,7 @@ class Store:
                 self._written_where_checked(file_id)
                 with self._lock:
                     self.written += len(batch)
-                self.healthy = True
+                self._written()
                 return
             except (SQLAlchemyError, StoreError) as e:
                 log.warning("question log write failed (attempt %d): %s", attempt + 1,
@@ -459,7 +470,7 @@ class Store:
             log.error("feedback not stored: %s", e.__class__.__name__)
             self._failed(e)
             raise StoreError("log database unavailable") from e
-        self.healthy = True
+        self._written()
         return fid
 
     # -- reading -----------------------------------------------------------------------------
