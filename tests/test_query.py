@@ -248,3 +248,26 @@ def test_deleting_a_product_is_deleting_its_account(idx):
     recordings" stays about recordings."""
     assert "注销账号" in idx.analyze("how do I delete my McMeet").words
     assert "注销账号" not in idx.analyze("how do I delete my McMeet recordings").words
+
+
+def test_a_definitions_clause_weighs_less_than_one_about_practice(tmp_path):
+    """A clause under a definitions heading explains a word; against a clause about what the
+    product does it weighs DEFINITIONS_WEIGHT, and it still answers what a word means."""
+    from index import PolicyIndex
+    from index.corpus import load_policy
+    from index.engine import COORD_FLOOR, DEFINITIONS_WEIGHT
+    (tmp_path / "k.md").write_text(
+        "# 小K唱歌隐私政策\n\n## 一、定义\n个人敏感信息：是指一旦泄露可能危害人身财产安全的个人信息，"
+        "包括身份证件号码、声纹、面部识别特征、精确位置信息。\n\n## 二、我们收集的信息\n当您使用唱歌评分功能时，"
+        "经您同意，我们会收集您的演唱录音并提取声纹特征，用于为您的演唱打分。\n\n## 三、联系我们\n"
+        "如您有任何疑问，可发送邮件至 privacy@example.com。\n", encoding="utf-8")
+    index = PolicyIndex([load_policy(tmp_path / "k.md")])
+    q = index.analyze("声纹是个人敏感信息吗")
+    rows, scores, _ = index.ranked(q, [], 5)
+    coverage = dict(zip(rows.tolist(), index.coverages(q, rows).tolist()))
+    hits = index.search(q, None, 2)
+    definitions = next(h for h in hits if "定义" in h.clause.path[-1])
+    bm25 = float(scores[list(rows).index(definitions.row)])
+    expected = bm25 * (COORD_FLOOR + (1 - COORD_FLOOR) * coverage[definitions.row]) * DEFINITIONS_WEIGHT
+    assert DEFINITIONS_WEIGHT < 1 and abs(definitions.score - expected) < 1e-9
+    assert "定义" in index.ask("什么是个人敏感信息").answers[0].heading
