@@ -25,31 +25,32 @@ import sys
 
 HERE = pathlib.Path(__file__).resolve().parent
 CAPP = HERE.parent / "capp130"
-ENGLISH = HERE / "english"
 CHINESE_IDS = ["抖音", "拼多多", "KEEP", "中国移动", "爱彼迎", "喜马拉雅", "百度", "腾讯视频",
                "WPS", "交管12123"]
 FIELDS = {"id", "q", "lang", "answerable", "gold", "policy_id"}
 LANGS = {"zh", "en", "zh-Hant"}
 
 
-def load_policies():
+def load_policies(chinese_ids, english):
     texts = {}
-    for pid in CHINESE_IDS:
+    for pid in chinese_ids:
         texts[pid] = (CAPP / f"{pid}.txt").read_text(encoding="utf-8")
-    for path in sorted(ENGLISH.iterdir()):
+    for path in sorted(english.iterdir()):
         if path.is_file():
             texts[path.stem] = path.read_text(encoding="utf-8")
     return texts
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--questions", default=str(HERE / "questions.jsonl"))
+def main(here=HERE, chinese_ids=CHINESE_IDS, description=__doc__.splitlines()[0]):
+    """Check the question set in folder `here` (its questions.jsonl, its english/ policies and
+    the CAPP-130 policies `chinese_ids`); tests/data/qa2/check.py calls it for its own set."""
+    ap = argparse.ArgumentParser(description=description)
+    ap.add_argument("--questions", default=str(here / "questions.jsonl"))
     ap.add_argument("--also", action="append", default=[],
                     help="a folder of other policy files to warn about shared needles")
     args = ap.parse_args()
 
-    texts = load_policies()
+    texts = load_policies(chinese_ids, here / "english")
     others = dict(texts)
     for folder in args.also:
         for path in sorted(pathlib.Path(folder).iterdir()):
