@@ -45,6 +45,29 @@ def pinyin(chinese: str) -> str:
                    if not unicodedata.combining(c))
 
 
+def _add_pinyin(held: dict[str, str], foreign: dict[str, str], cased: dict[str, str]) -> None:
+    """Each name's Chinese runs also as their pinyin, as people abroad type them ("douyin",
+    "zhipin" of BOSS直聘), in the table of the name: not for a name that is an ordinary word
+    too, nor a run two products share (云会议, also inside another held name), nor a pinyin
+    that is short or taken."""
+    runs = {key: _CJK_RUN.findall(key) for table in (held, foreign) for key in table}
+    owners: dict[str, set[str]] = defaultdict(set)
+    for table in (held, foreign):
+        for key, owner in table.items():
+            for run in runs[key]:
+                owners[run].add(owner)
+    for run in {r for key in held for r in runs[key]}:
+        owners[run].update(pid for key, pid in held.items() if run in key)
+    for table in (held, foreign):
+        for key, owner in list(table.items()):
+            if key in cased:
+                continue
+            for run in (r for r in runs[key] if len(owners[r]) == 1):
+                spelled = pinyin(run)
+                if len(spelled) >= MIN_PINYIN and spelled not in held and spelled not in foreign:
+                    table[spelled] = owner
+
+
 @dataclass(frozen=True)
 class KnownProduct:
     """One line of vocab/apps.txt: a product's names, the usual one first."""
@@ -247,23 +270,7 @@ class Names:
                     held.setdefault(key, next(iter(owners)))
                 elif not owners:
                     foreign.setdefault(key, product.display)
-        # A Chinese name is also typed in pinyin, as people abroad write it ("douyin", "zhipin"
-        # of BOSS直聘); not a name that is an ordinary word too, nor a short or taken one.
-        owners_of: dict[str, set[str]] = defaultdict(set)  # a run two products share (云会议)
-        for table in (held, foreign):                        # names neither of them
-            for key, owner in table.items():
-                for run in _CJK_RUN.findall(key):
-                    owners_of[run].add(owner)
-        for run in [r for k in held for r in _CJK_RUN.findall(k)]:  # inside another's name too
-            owners_of[run].update(pid for key, pid in held.items() if run in key)
-        for table in (held, foreign):
-            for key, owner in list(table.items()):
-                if key in cased:
-                    continue
-                for run in (r for r in _CJK_RUN.findall(key) if len(owners_of[r]) == 1):
-                    spelled = pinyin(run)
-                    if len(spelled) >= MIN_PINYIN and spelled not in held and spelled not in foreign:
-                        table[spelled] = owner
+        _add_pinyin(held, foreign, cased)
         # A listed name inside exactly one held product's name is that product's family name
         # (美团 of 美团外卖, "meituan" of "Meituan Waimai"): the question is about it.
         parts: dict[str, set[str]] = defaultdict(set)
