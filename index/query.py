@@ -30,35 +30,30 @@ _AGE = re.compile(r"\d{1,2}\s*(?:周岁|岁)|\b\d{1,2}[\s-]*(?:years?[\s-]*old|y
 _BARE_CONTRACTION = re.compile(
     r"\b(?:(don|doesn|didn|can|won|isn|aren|wasn|weren|haven|hasn|shouldn|wouldn|couldn)t"
     r"|(you|they)re|(that|what|who|where|how)s|(i|you|they|we)ve|([iI])m)\b")
-
-
+_CONTRACTED = ("'t", "'re", "'s", "'ve", "'m")  # what each group of _BARE_CONTRACTION lacks
 PARTICLES = frozenset({"off", "out", "up", "down", "away", "over"})
 # an account verb whose object is a product's (blanked) name
-_ACCOUNT_OF_NAME = re.compile(r"\b(?:delete|deleting|close|closing|cancel|cancelling|canceling|deactivate|"
-                              r"deactivating|remove|removing|quit|quitting)\s+(?:my\s+|our\s+)?\s{2,}(?=\W*$|\W*\b(?:and|if|but|or)\b)")
-# "the US", "the U.S.", "USA": the country, never the pronoun "us"
-_US = re.compile(r"\b(?:U\.S\.A\.|U\.S\.|USA|US)(?![\w.])|(?<=\bthe )us\b", re.I)
+_ACCOUNT_OF_NAME = re.compile(
+    r"\b(?:delete|deleting|close|closing|cancel|cancelling|canceling|deactivate|deactivating|"
+    r"remove|removing|quit|quitting)\s+(?:my\s+|our\s+)?\s{2,}(?=\W*$|\W*\b(?:and|if|but|or)\b)")
+# "the US", "the U.S.", "USA": the country (a lower-case "us" only after "the")
+_US = re.compile(r"\b(?:U\.S\.A\.|U\.S\.|USA|US)(?![\w.])", re.I)
 
 
 def with_country(text: str) -> str:
     """"the US" / "U.S." / "USA" → "the United States"; "us" after anything but "the" stays a
     pronoun, and so does a lower-case "us" ("send it to us")."""
-    return _US.sub(lambda m: "United States" if m[0] != "us" or text[max(0, m.start() - 4):m.start()].lower() == "the " else m[0], text)
+    def fix(m: re.Match) -> str:
+        pronoun = m[0] == "us" and text[max(0, m.start() - 4):m.start()].lower() != "the "
+        return m[0] if pronoun else "United States"
+    return _US.sub(fix, text)
 
 
 def with_apostrophes(text: str) -> str:
     """"dont" → "don't", "im" → "i'm" (not "IM")."""
     def fix(m: re.Match) -> str:
-        word = m[0]
-        if m[1]:
-            return f"{m[1]}'t"
-        if m[2]:
-            return f"{m[2]}'re"
-        if m[3]:
-            return f"{m[3]}'s"
-        if m[4]:
-            return f"{m[4]}'ve"
-        return f"{m[5]}'m"
+        group = next(i for i in range(1, 6) if m[i])
+        return m[group] + _CONTRACTED[group - 1]
     return _BARE_CONTRACTION.sub(fix, text)
 
 
