@@ -106,7 +106,7 @@ class Vocabulary:
         # first translation of (地图 → map), for Chinese words en_zh.txt does not translate
         self._dictionary_en: dict[str, list[str]] = defaultdict(list)
         for key, words in self.dictionary.items():
-            if words and " " not in key:
+            if words:  # its keys are single words (tools/dictionary_table.py)
                 self._dictionary_en[words[0]].append(key)
         self._latin_cues = frozenset(c for c in self.offtopic if c.isascii())
         # privacy words by their first character or stem: a question is checked against few
