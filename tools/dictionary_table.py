@@ -38,19 +38,13 @@ PARENTHESES = re.compile(r"\([^)]*\)")
 # Words a gloss wraps its meaning in ("to block (sth)", "one's"), dropped from it.
 # (Prepositions stay: "on account of" is not "account", "in keeping with" not "keep".)
 GLOSS_FILLER = frozenset("to a an the sth sb one's oneself someone something etc abbr lit fig esp".split())
-# English function words and light verbs: never looked up ("over" is not 过度 in "synced
-# over bluetooth", "take" not 拍摄 in "how long does it take").
-FUNCTION = frozenset("""over under up down out off above below before after more most other not no
-nor against between very just only same own such too again further then once here there when
-where why how all any both each few some than so can will should now into through during about
-until while because if what which who whom this that these those am is are was were been being
-have has had having do does did doing would could ought i me my we our you your he him his she
-her it its they them their whole entire every many much several various certain really actually
-also even still already always ever maybe perhaps please thing things stuff way lot lots bit
-go goes going gone went come comes came get gets got getting take takes took taken make makes made
-put puts let lets want wants need needs like know knows think thinks say says said tell tells told
-try tries seem seems good bad next last second exact""".split())
-# "to clear away" is "clear"; not "off": "to write off" is no "write"
+# Besides vocab/stopwords.txt, English words never looked up: prepositions and particles the
+# stopword list keeps for phrases ("over" is not 过度 in "synced over bluetooth"), vague words and
+# light verbs ("take" is not 拍摄 in "how long does it take").
+FUNCTION = frozenset("""above after against always bad before below between bit came certain come
+comes down during entire every exact go goes going gone good last made make makes more most next
+no nor not off other ought out over put puts said say says second seem seems several take taken
+takes think thinks through told took under up various went whole""".split())
 PARTICLES = frozenset({"away", "up", "out", "down"})  # "to clear away" is "clear"
 SKIPPED = ("CL:", "variant of", "old variant", "see ", "surname", "abbr.", "used in")
 
