@@ -75,7 +75,8 @@ def score_top(ind_w, dat_w, ptr_w, ind_g, dat_g, ptr_g, ind_h, dat_h, ptr_h, neg
     ag = sums(grams, m * (w * cand[col]))
     ah = sums(heads, m * w)
     share, mean = 1.0 / a_ntok, bigram_weight / a_ngrams
-    score = a_weight[:, None] * (aw * (ap * share[:, None]) + mean[:, None] * ag
+    present = ap * share[:, None]
+    score = a_weight[:, None] * (aw * (present * present) + mean[:, None] * ag
                                  + heading_weight * ah)
     total = np.zeros(n)
     with_lists = np.zeros(len(a_weight), dtype=bool)

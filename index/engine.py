@@ -248,8 +248,9 @@ class PolicyIndex:
         allowed policies (all when empty); and how many clauses were candidates.
 
         A clause's score is the sum over the question's concepts of the best alternative's
-        score there: its words add up, scaled by the share of them the clause has (a clause
-        with 权限 alone is not a match for 读写权限); its bigrams count as their mean, so a
+        score there: its words add up, scaled by the square of the share of them the clause
+        has (a clause with 权限 alone is not a match for 读写权限, nor "data" for "data
+        breach"); its bigrams count as their mean, so a
         long word weighs no more than a short one; heading words count HEADING_WEIGHT."""
         if allowed:
             spans = sorted(self._span[pid] for pid in allowed)

@@ -41,7 +41,7 @@ def reference(fields, plan, spans, top, bw=0.3, hw=0.5):
                 else:
                     ah += m * row
                     cand |= present
-            s = a_weight[a] * (aw * (ap / a_ntok[a]) + bw * (ag / a_ngrams[a]) + hw * ah)
+            s = a_weight[a] * (aw * (ap / a_ntok[a]) ** 2 + bw * (ag / a_ngrams[a]) + hw * ah)
             best = s if best is None else np.maximum(best, s)
         total += best
     allowed = np.zeros(n, dtype=bool)
@@ -130,6 +130,23 @@ def test_many_blocks_sparse_and_dense(scorer):
         expected, total, _ = reference(fields, plan, spans, 50)
         assert rows.tolist() == expected
         np.testing.assert_allclose(scores, total[expected], rtol=1e-12)
+
+
+@pytest.mark.parametrize("scorer", [kernel, dense])
+def test_a_phrase_with_half_its_words_scores_a_quarter(scorer):
+    """An alternative of two words ("data breach") in a clause that has only one of them
+    ("data") scores that word's weight times (1/2)²: a phrase met by its commonest word is a
+    weak match, weaker than a one-word synonym ("compromised") said outright."""
+    docs = [["data", "breach"], ["data", "other"], ["compromised"], ["x"], ["y"], ["z"]]
+    fields = [BM25(docs), BM25([["g"]] * len(docs)), BM25([[]] * len(docs))]
+    v = fields[0].vocab
+    plan = (np.array([0, 0], dtype=np.int8), np.array([v["data"], v["breach"]], dtype=np.int64),
+            np.ones(2), np.zeros(2, dtype=np.int64), np.zeros(1, dtype=np.int64),
+            np.ones(1), np.array([2.0]), np.ones(1))
+    rows, scores, _ = run(fields, plan, [(0, len(docs))], 5, scorer)
+    data_alone = fields[0].matrix.row(v["data"])[1]
+    assert rows.tolist() == [0, 1]
+    assert scores[1] == pytest.approx(data_alone / 4, rel=1e-12)
 
 
 @settings(max_examples=200, deadline=None)
