@@ -17,6 +17,9 @@ from .text import Tokenizer, bigrams, stem, cjk_chars, is_traditional, latin_wor
 
 EXPANSION_WEIGHT = 0.6  # a synonym counts a little less than the word the asker used
 GENERIC_WEIGHT = 0.3  # words that only name the product ("the app") count little
+# An age says who asks: a minor. That is what "im 15 can i use this to find a job" is about,
+# more than the job; the minors concept outweighs a word of the question.
+AGE_WEIGHT = 1.5
 # Markup pasted or typed into a question (<b>, <img src=x onerror=…>) is not part of it.
 _MARKUP = re.compile(r"</?[a-z][^<>]{0,200}>|<!--.*?-->", re.S | re.I)
 _EN_WORD = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
@@ -461,7 +464,7 @@ def analyze(question: str, vocab: Vocabulary, tokenizer: Tokenizer,
         concept(tool, [])           # names: an English policy says Facebook, a Chinese one 脸书
     if _AGE.search(rest):  # "12岁能用吗", "a 16 year old": a question about minors
         rest = _AGE.sub(" ", rest)
-        concept([MINORS[0]], list(MINORS[1:]))
+        concept(list(MINORS), [], weight=AGE_WEIGHT)
 
     if lang == "en":
         def is_generic(w: str) -> bool:

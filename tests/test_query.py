@@ -216,6 +216,57 @@ def test_an_age_said_any_common_way_is_a_question_about_minors(idx, question):
     assert q.privacy == "strong" and "未成年人" in q.words
 
 
+AGE_EN = """# Acme Privacy Policy
+
+Acme makes fitness trackers and the Acme app.
+
+## Information we collect
+We collect your name, email address, height, weight and the steps your tracker counts.
+
+## How we use information
+We use it to run the service, to show your progress and to improve our products.
+
+## Children
+Acme is not for children under 13.
+
+## Contact us
+Write to privacy@acme.example.
+"""
+AGE_ZH = """# 星聘隐私政策
+
+星聘是一款求职招聘应用。
+
+## 一、我们收集的信息
+注册时我们收集您的手机号码和姓名，完善简历时收集您的教育经历和工作经历。
+
+## 二、职位搜索
+当您搜索职位时，我们会根据您的求职意向为您推荐工作，并展示附近的兼职工作和暑期工作。
+
+## 三、信息共享
+您投递简历后，招聘方可以查看您的简历。
+
+## 四、未成年人保护
+若您是未满18周岁的未成年人，请在监护人同意后使用我们的服务。
+
+## 五、联系我们
+如有疑问，请发送邮件至 privacy@xingpin.example。
+"""
+
+
+@pytest.mark.parametrize("text, question, heading", [
+    (AGE_EN, "I'm 12, can I use Acme to count my steps?", "Children"),
+    (AGE_ZH, "I'm 16, can I look for a part-time job here?", "四、未成年人保护"),
+])
+def test_an_age_outweighs_the_activity_asked_about(tmp_path, text, question, heading):
+    """Who asks (a minor) matters more than what for: the minors clause comes first, on an
+    English policy (children, child, minor weigh as much as 未成年人) and on a Chinese one."""
+    from index import PolicyIndex
+    from index.corpus import load_policy
+    (tmp_path / "p.md").write_text(text, encoding="utf-8")
+    index = PolicyIndex([load_policy(tmp_path / "p.md")])
+    assert index.search(index.analyze(question), None, 1)[0].clause.path[-1] == heading
+
+
 def test_contractions_typed_without_apostrophe(idx):
     """"im" is "I'm" (a stopword), not IM (chat); "IM" in capitals still is; "dont" reads as
     "don't" does; "were" and "its" are words of their own."""
