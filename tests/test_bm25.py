@@ -45,7 +45,7 @@ def _dense_alt_scores(index, alt):
         s = index.words.get_scores([tok])
         words += s
         present += s > 0
-    words *= present / len(alt.tokens)
+    words *= (present / len(alt.tokens)) ** 2  # a phrase met in part: by the squared share
     grams = index.grams.get_scores(list(alt.grams)) / max(1, len(alt.grams))
     heads = index.heads.get_scores(list(alt.tokens))
     return alt.weight * (words + 0.3 * grams + 0.5 * heads)
