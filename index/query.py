@@ -90,6 +90,9 @@ class Vocabulary:
     # vocab/en_zh_dict.txt (from a general dictionary): an English stem → the Chinese words
     # policies use for it, most likely first
     dictionary: dict[str, list[str]] = field(default_factory=dict)
+    # an English phrase → those of its Chinese terms that are hints, not translations (after
+    # "~" in en_zh.txt): they count as synonyms do, at EXPANSION_WEIGHT
+    en_hints: dict[tuple[str, ...], frozenset[str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         # Rules by the first character of their trigger: a question is checked only against
@@ -125,18 +128,30 @@ class Vocabulary:
         phrases: dict[tuple[str, ...], list[str]] = defaultdict(list)
         siblings: dict[tuple[str, ...], list[str]] = defaultdict(list)
         zh_en: dict[str, list[str]] = defaultdict(list)
+        hinted: dict[tuple[str, ...], set[str]] = defaultdict(set)
+        meant: dict[tuple[str, ...], set[str]] = defaultdict(set)
         for line in read_lines("en_zh.txt"):
             left, sep, right = line.partition("=>")
             if not sep or not right.strip():
                 raise ValueError(f"en_zh.txt: no '=>' in line {line!r}")
-            terms = [normalize(t) for t in right.split()]
+            # its translations, then after "~" its hints: words a clause near the answer uses
+            # that do not mean the English (变更 beside 更正 for "correct")
+            before, _, after = right.partition("~")
+            if not before.split() or "~" in after:
+                raise ValueError(f"en_zh.txt: a translation first, at most one '~': {line!r}")
+            translations = [normalize(t) for t in before.split()]
+            hints = [normalize(t) for t in after.split()]
+            terms = translations + hints
             written = [normalize(p.strip()) for p in left.split("|") if stem_words(p)]
             for phrase in written:
                 key = tuple(stem_words(phrase))
                 phrases[key].extend(t for t in terms if t not in phrases[key])
                 siblings[key].extend(p for p in written if p not in siblings[key])
-            # Only a line's leading terms say what its English means; later ones are hints
-            # (停止运营 … 删除 helps "shut down" find what happens to data, but 删除 is "delete").
+                hinted[key].update(hints)
+                meant[key].update(translations)
+            # Only a line's first two terms say what its English means to a Chinese question
+            # about an English policy (停止运营 … 删除 helps "shut down" find what happens to
+            # data, but 删除 is "delete"). Its translations alone instead: qa2 zh −1.
             for t in terms[:2]:
                 zh_en[t].extend(p for p in written if p not in zh_en[t])
         content = {w for key in phrases for w in key}
@@ -171,8 +186,11 @@ class Vocabulary:
             if not sep:
                 raise ValueError(f"en_zh_dict.txt: no '=>' in line {line!r}")
             dictionary[left.strip()] = [normalize(t) for t in right.split()]
+        # a term one line gives as a translation and another as a hint is a translation
+        en_hints = {k: frozenset(h - meant[k]) for k, h in hinted.items() if h - meant[k]}
         return cls(dict(phrases), max((len(k) for k in phrases), default=1), stop, rules, generic,
-                   offtopic, dict(siblings), dict(zh_en), privacy_zh, privacy_en, dictionary)
+                   offtopic, dict(siblings), dict(zh_en), privacy_zh, privacy_en, dictionary,
+                   en_hints)
 
     def english(self, term: str) -> list[str]:
         """How an English policy says a Chinese term: its phrases of en_zh.txt, else the English
@@ -484,7 +502,10 @@ def analyze(question: str, vocab: Vocabulary, tokenizer: Tokenizer,
             # word, what the dictionary adds (清除 for "clear", whose line says 删除).
             own = " ".join(written)
             extra = vocab.dictionary.get(key[0], []) if len(key) == 1 else []
-            concept([own] + terms, [p for p in vocab.en_siblings.get(key, ()) if p != own]
+            hints = vocab.en_hints.get(key, frozenset())
+            concept([own] + [t for t in terms if t not in hints],
+                    [t for t in terms if t in hints]
+                    + [p for p in vocab.en_siblings.get(key, ()) if p != own]
                     + [s for t in terms for s in vocab.expand(t)]
                     + [t for t in extra if t not in terms])
         for w in left:

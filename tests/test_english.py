@@ -141,3 +141,50 @@ def test_a_word_the_tables_translate_also_takes_the_dictionarys_words(index):
                    if c.alts[0].key == "clear")
     weights = {a.key: a.weight for a in concept.alts}
     assert weights["删除"] == 1.0 and weights["清除"] < 1.0
+
+
+NOTES_ZH = """# 云笔记隐私政策
+
+云笔记是一款笔记应用。
+
+## 一、我们收集的信息
+注册时我们收集您的手机号码，您使用同步功能时我们收集您的笔记内容。
+
+## 二、我们如何使用信息
+我们使用您的信息提供笔记同步服务并保障账号安全。
+
+## 三、您的权利
+在您使用云笔记期间，我们为您提供相应的操作设置，以便您可以查询、复制、删除、更正或撤回您的相关个人信息，您可通过“我的-设置-隐私”进行操作，我们会在十五个工作日内回复您的请求。
+
+## 四、变更
+我们可能适时变更本政策。政策发生变更时，我们会在变更生效前通知您，变更后的政策自公布之日起生效，重大变更会单独提示。
+
+## 五、联系我们
+如有疑问，请发送邮件至 privacy@note.example。
+"""
+
+
+@pytest.mark.parametrize("question", ["How can I correct my info?",
+                                      "How do I fix wrong information in my profile?"])
+def test_a_hint_of_the_table_counts_less_than_a_translation(tmp_path, question):
+    """en_zh.txt gives "correct" 更正 修改 and, after "~", the hint 变更: a policy says 变更 for
+    changes to itself, so a clause that says it three times does not outweigh the one that
+    says 更正 once."""
+    (tmp_path / "notes.md").write_text(NOTES_ZH, encoding="utf-8")
+    index = PolicyIndex([load_policy(tmp_path / "notes.md")])
+    assert top(index, question).quote.startswith("三、您的权利")
+
+
+def test_the_table_keeps_hints_apart_and_refuses_a_line_of_hints_only(tmp_path, monkeypatch):
+    from index import text
+    from index.query import Vocabulary
+    vocab = Vocabulary.load()
+    assert "变更" in vocab.en_hints[("correct",)] and "更正" not in vocab.en_hints[("correct",)]
+    assert "变更" in vocab.en_phrases[("correct",)]  # still a term of the line
+    for name in ("stopwords.txt", "zh_synonyms.txt", "generic.txt", "offtopic.txt",
+                 "privacy.txt", "en_zh_dict.txt"):
+        (tmp_path / name).write_bytes((text.VOCAB_DIR / name).read_bytes())
+    (tmp_path / "en_zh.txt").write_text("correct | fix => ~ 变更\n", encoding="utf-8")
+    monkeypatch.setattr(text, "VOCAB_DIR", tmp_path)
+    with pytest.raises(ValueError, match="a translation first"):
+        Vocabulary.load()

@@ -63,7 +63,7 @@ def en_lines() -> list[tuple[list[str], list[str]]]:
         left, sep, right = line.partition("=>")
         assert sep, f"en_zh.txt: no '=>' in {line!r}"
         out.append(([normalize(p.strip()) for p in left.split("|") if p.strip()],
-                    [normalize(t) for t in right.split()]))
+                    [normalize(t) for t in right.split() if t != "~"]))
     return out
 
 
