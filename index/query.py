@@ -559,10 +559,19 @@ def analyze(question: str, vocab: Vocabulary, tokenizer: Tokenizer,
     for w in [w for w in own if w in vocab.generic]:
         concept([w], [], counts=False, weight=GENERIC_WEIGHT)
     own = [w for w in own if w not in vocab.generic]
+
+    def apart(w: str) -> list[str]:
+        """A long Chinese word a policy may say in its parts, apart (撤回同意 where a clause
+        says 撤回您的授权同意): its parts together, as a synonym."""
+        if len(w) < 4 or cjk_chars(w) != len(w):
+            return []
+        parts = [p for p in tokenizer.words(w) if p != w and len(p) >= 2 and p in known]
+        return [" ".join(parts)] if len(parts) >= 2 else []
+
     for w in own:
         # "cookie", "app", "ios" inside a Chinese question also read as their translations
         translated = [t for terms, _, _ in vocab.translate(w)[0] for t in terms] if w in latin else []
-        concept([w], translated)
+        concept([w], translated + apart(w))
     for w in dict.fromkeys(w for w in weak if not any(w in t for t, _ in vocab.rules_in(w))):
         concept([w], [], counts=False, weight=GENERIC_WEIGHT)  # a lone character says little
     if lang == "zh-Hant" and plain != rest:  # the Taiwan-wording reading, as an optional extra

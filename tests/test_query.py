@@ -322,3 +322,32 @@ def test_a_definitions_clause_weighs_less_than_one_about_practice(tmp_path):
     expected = bm25 * (COORD_FLOOR + (1 - COORD_FLOOR) * coverage[definitions.row]) * DEFINITIONS_WEIGHT
     assert DEFINITIONS_WEIGHT < 1 and abs(definitions.score - expected) < 1e-9
     assert "定义" in index.ask("什么是个人敏感信息").answers[0].heading
+
+
+APART_ZH = """# 云笔记隐私政策
+
+云笔记是一款笔记应用。
+
+## 一、我们收集的信息
+注册时我们收集您的手机号码。在您同意后，我们收集您的笔记内容用于同步。
+
+## 二、本政策的适用
+本政策适用于云笔记的全部服务。撤回同意不影响撤回前基于您的同意已进行的个人信息处理活动的效力。
+
+## 三、您的权利
+您可以在“我的-设置-隐私”中关闭相应权限，撤回您对我们处理个人信息的授权同意。撤回后，我们不再处理相应的个人信息。
+"""
+
+
+def test_a_long_word_also_stands_for_its_parts_said_apart(tmp_path):
+    """撤回同意 is a word of this policy, but the clause on how to do it says 撤回您的…授权同意:
+    the parts together are a synonym of the word, so that clause says what was asked."""
+    from index import PolicyIndex
+    from index.corpus import load_policy
+    (tmp_path / "p.md").write_text(APART_ZH, encoding="utf-8")
+    index = PolicyIndex([load_policy(tmp_path / "p.md")])
+    q = index.analyze("怎么撤回同意")
+    concept = next(c for c in q.concepts if c.alts[0].tokens == ("撤回同意",))
+    assert ("撤回", "同意") in {a.tokens for a in concept.alts}
+    rights = next(h for h in index.search(q, None, 5) if h.clause.path[-1] == "三、您的权利")
+    assert rights.coverage == 1.0
