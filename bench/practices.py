@@ -1,7 +1,7 @@
 """Answers by data practice over many real policies: CAPP-130's expert labels as the judge.
 
-    .venv/bin/python -m bench.practices --corpus ../shared/corpora/capp130 \
-        --labels ../shared/corpora/capp130-labels --exclude ../shared/eval/unseen/corpus [--json]
+    .venv/bin/python -m bench.practices --corpus CAPP130_POLICIES --labels CAPP130_LABELS \
+        [--exclude HELD_OUT_POLICIES] [--json]
 
 The question sets hold a few hundred hand-written questions over a score of policies. This
 asks the same few plain questions of every labelled policy (about a hundred), in English and
@@ -12,8 +12,8 @@ CAPP-130's legal experts labelled with that practice (特殊人群, 存储方式
 experts left unlabelled fails), but with ~1,500 questions a language it shows what a change
 does to a practice across layouts and wordings, where the question sets move by one or two.
 
-`--exclude DIR`: policies whose file is byte-identical to one in DIR are left out (the
-policies of the unseen set, which decides, are not to be developed on).
+`--exclude DIR`: policies whose file is byte-identical to one in DIR are left out (held-out
+policies, which decide, are not to be developed on).
 """
 from __future__ import annotations
 
