@@ -188,3 +188,39 @@ def test_the_table_keeps_hints_apart_and_refuses_a_line_of_hints_only(tmp_path, 
     monkeypatch.setattr(text, "VOCAB_DIR", tmp_path)
     with pytest.raises(ValueError, match="a translation first"):
         Vocabulary.load()
+
+
+STORAGE_ZH = """# 云笔记隐私政策
+
+云笔记是一款笔记应用。
+
+## 一、我们收集的信息
+注册时我们收集您的手机号码，您使用同步功能时我们收集并存储您的笔记内容。
+
+## 二、信息的存储
+### 1. 存储期限
+我们仅在实现本政策所述目的所必需的期限内存储您的个人信息，超出期限后我们将删除或匿名化处理您的个人信息。
+
+### 2. 存储地点
+我们在中华人民共和国境内收集和产生的个人信息，将存储在中华人民共和国境内的服务器上。
+
+## 三、联系我们
+如有疑问，请发送邮件至 privacy@note.example。
+"""
+
+
+@pytest.mark.parametrize("question, heading", [
+    ("Where is my data stored?", "2. 存储地点"),
+    ("where are my notes saved", "2. 存储地点"),
+    ("How long do you keep my data?", "1. 存储期限"),
+])
+def test_where_data_is_kept_asks_for_the_place(tmp_path, question, heading):
+    """"where" is a stopword; after it a verb of keeping asks where, as 存储在哪 does."""
+    (tmp_path / "notes.md").write_text(STORAGE_ZH, encoding="utf-8")
+    index = PolicyIndex([load_policy(tmp_path / "notes.md")])
+    assert top(index, question).quote.startswith(heading)
+
+
+def test_where_before_another_verb_is_no_question_of_place(index):
+    q = index.analyze("Where can I view the personal info McMeet holds about me?")
+    assert "存储地点" not in q.words
