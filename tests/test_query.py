@@ -351,3 +351,33 @@ def test_a_long_word_also_stands_for_its_parts_said_apart(tmp_path):
     assert ("撤回", "同意") in {a.tokens for a in concept.alts}
     rights = next(h for h in index.search(q, None, 5) if h.clause.path[-1] == "三、您的权利")
     assert rights.coverage == 1.0
+
+
+SUPPORT_ZH = """# 云笔记隐私政策
+
+云笔记是一款笔记应用。
+
+## 一、我们收集的信息
+注册时我们收集您的手机号码，您使用同步功能时我们收集您的笔记内容。
+
+## 二、客服与售后
+当您联系客服或申请售后服务时，我们的客服会核对您的账号信息，并记录您与客服的沟通内容，客服电话为400-000-0000。
+
+## 三、联系我们
+我们设立了个人信息保护负责人。如您对本政策或个人信息保护有任何疑问，可发送邮件至 privacy@note.example，我们将在十五个工作日内回复。
+"""
+
+
+@pytest.mark.parametrize("question, heading", [
+    ("隐私问题怎么联系你们", "三、联系我们"),
+    ("客服电话多少", "二、客服与售后"),
+])
+def test_reaching_the_company_is_not_reaching_customer_service(tmp_path, question, heading):
+    """怎么联系 asks for the policy's contact (联系我们, 个人信息保护负责人); 客服 is customer
+    service, a different clause (vocab/zh_synonyms.txt keeps them on two lines)."""
+    from index import PolicyIndex
+    from index.corpus import load_policy
+    (tmp_path / "p.md").write_text(SUPPORT_ZH, encoding="utf-8")
+    index = PolicyIndex([load_policy(tmp_path / "p.md")])
+    reply = index.ask(question)
+    assert reply.answered and reply.answers[0].quote.startswith(heading)
