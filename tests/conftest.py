@@ -23,6 +23,13 @@ CORPUS = ROOT / "corpus"
 SETTINGS_ENV = ("PUBLIC_BASE_URL", "DATABASE_URL")
 
 
+def index_of_text(folder: Path, text: str, name: str = "p.md") -> PolicyIndex:
+    """An index of one policy, written as `name` in `folder` from `text`."""
+    from index.corpus import load_policy
+    (folder / name).write_text(text, encoding="utf-8")
+    return PolicyIndex([load_policy(folder / name)])
+
+
 def settings_env_keys() -> list[str]:
     return [k for k in os.environ
             if k.upper().startswith(("PRIVACYBOT_", "TELEGRAM_")) or k.upper() in SETTINGS_ENV]

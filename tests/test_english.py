@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import index_of_text
 from index import PolicyIndex, load_corpus
 from index.corpus import load_policy
 
@@ -170,8 +171,7 @@ def test_a_hint_of_the_table_counts_less_than_a_translation(tmp_path, question):
     """en_zh.txt gives "correct" 更正 修改 and, after "~", the hint 变更: a policy says 变更 for
     changes to itself, so a clause that says it three times does not outweigh the one that
     says 更正 once."""
-    (tmp_path / "notes.md").write_text(NOTES_ZH, encoding="utf-8")
-    index = PolicyIndex([load_policy(tmp_path / "notes.md")])
+    index = index_of_text(tmp_path, NOTES_ZH, "notes.md")
     assert top(index, question).quote.startswith("三、您的权利")
 
 
@@ -216,8 +216,7 @@ STORAGE_ZH = """# 云笔记隐私政策
 ])
 def test_where_data_is_kept_asks_for_the_place(tmp_path, question, heading):
     """"where" is a stopword; after it a verb of keeping asks where, as 存储在哪 does."""
-    (tmp_path / "notes.md").write_text(STORAGE_ZH, encoding="utf-8")
-    index = PolicyIndex([load_policy(tmp_path / "notes.md")])
+    index = index_of_text(tmp_path, STORAGE_ZH, "notes.md")
     assert top(index, question).quote.startswith(heading)
 
 

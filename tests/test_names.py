@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import index_of_text
 from index import PolicyIndex, load_corpus
 from index.corpus import load_policy
 from index.names import Names, known_products
@@ -140,12 +141,11 @@ def test_a_chinese_part_two_names_share_is_no_pinyin_name(index):
 def test_a_third_party_named_as_a_means_is_asked_in_all_its_names(tmp_path):
     """用脸书登录: Facebook is a means, not the product asked about; an English policy says
     "Facebook", so the question reads 脸书 in all the names of its line of apps.txt."""
-    (tmp_path / "corner.md").write_text(
+    index = index_of_text(tmp_path,
         "# Corner Shop Privacy Policy\n\n## Information we collect\nWe collect your name, e-mail "
         "address and delivery address when you place an order.\n\n## Signing in with Facebook\n"
         "If you sign in with Facebook, we receive your public profile and e-mail address from "
-        "Facebook.\n\n## Cookies\nWe use cookies to keep you signed in.\n", encoding="utf-8")
-    index = PolicyIndex([load_policy(tmp_path / "corner.md")])
+        "Facebook.\n\n## Cookies\nWe use cookies to keep you signed in.\n", "corner.md")
     q = index.analyze("我用脸书登录，你们能拿到我哪些信息")
     assert q.products == [] and q.foreign == [] and "facebook" in q.words
     reply = index.ask("我用脸书登录，你们能拿到我哪些信息")

@@ -1,6 +1,7 @@
 """Query understanding: language, synonyms, English vocabulary, product routing, abstention."""
 import pytest
 
+from conftest import index_of_text
 from index.query import Vocabulary, detect_language, stem_words
 
 
@@ -260,10 +261,7 @@ AGE_ZH = """# 星聘隐私政策
 def test_an_age_outweighs_the_activity_asked_about(tmp_path, text, question, heading):
     """Who asks (a minor) matters more than what for: the minors clause comes first, on an
     English policy (children, child, minor weigh as much as 未成年人) and on a Chinese one."""
-    from index import PolicyIndex
-    from index.corpus import load_policy
-    (tmp_path / "p.md").write_text(text, encoding="utf-8")
-    index = PolicyIndex([load_policy(tmp_path / "p.md")])
+    index = index_of_text(tmp_path, text)
     assert index.search(index.analyze(question), None, 1)[0].clause.path[-1] == heading
 
 
@@ -304,15 +302,12 @@ def test_deleting_a_product_is_deleting_its_account(idx):
 def test_a_definitions_clause_weighs_less_than_one_about_practice(tmp_path):
     """A clause under a definitions heading explains a word; against a clause about what the
     product does it weighs DEFINITIONS_WEIGHT, and it still answers what a word means."""
-    from index import PolicyIndex
-    from index.corpus import load_policy
     from index.engine import COORD_FLOOR, DEFINITIONS_WEIGHT
-    (tmp_path / "k.md").write_text(
+    index = index_of_text(tmp_path,
         "# 小K唱歌隐私政策\n\n## 一、定义\n个人敏感信息：是指一旦泄露可能危害人身财产安全的个人信息，"
         "包括身份证件号码、声纹、面部识别特征、精确位置信息。\n\n## 二、我们收集的信息\n当您使用唱歌评分功能时，"
         "经您同意，我们会收集您的演唱录音并提取声纹特征，用于为您的演唱打分。\n\n## 三、联系我们\n"
-        "如您有任何疑问，可发送邮件至 privacy@example.com。\n", encoding="utf-8")
-    index = PolicyIndex([load_policy(tmp_path / "k.md")])
+        "如您有任何疑问，可发送邮件至 privacy@example.com。\n", "k.md")
     q = index.analyze("声纹是个人敏感信息吗")
     rows, scores, _ = index.ranked(q, [], 5)
     coverage = dict(zip(rows.tolist(), index.coverages(q, rows).tolist()))
@@ -342,10 +337,7 @@ APART_ZH = """# 云笔记隐私政策
 def test_a_long_word_also_stands_for_its_parts_said_apart(tmp_path):
     """撤回同意 is a word of this policy, but the clause on how to do it says 撤回您的…授权同意:
     the parts together are a synonym of the word, so that clause says what was asked."""
-    from index import PolicyIndex
-    from index.corpus import load_policy
-    (tmp_path / "p.md").write_text(APART_ZH, encoding="utf-8")
-    index = PolicyIndex([load_policy(tmp_path / "p.md")])
+    index = index_of_text(tmp_path, APART_ZH)
     q = index.analyze("怎么撤回同意")
     concept = next(c for c in q.concepts if c.alts[0].tokens == ("撤回同意",))
     assert ("撤回", "同意") in {a.tokens for a in concept.alts}
@@ -375,9 +367,6 @@ SUPPORT_ZH = """# 云笔记隐私政策
 def test_reaching_the_company_is_not_reaching_customer_service(tmp_path, question, heading):
     """怎么联系 asks for the policy's contact (联系我们, 个人信息保护负责人); 客服 is customer
     service, a different clause (vocab/zh_synonyms.txt keeps them on two lines)."""
-    from index import PolicyIndex
-    from index.corpus import load_policy
-    (tmp_path / "p.md").write_text(SUPPORT_ZH, encoding="utf-8")
-    index = PolicyIndex([load_policy(tmp_path / "p.md")])
+    index = index_of_text(tmp_path, SUPPORT_ZH)
     reply = index.ask(question)
     assert reply.answered and reply.answers[0].quote.startswith(heading)
