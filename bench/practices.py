@@ -20,11 +20,11 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import re
 import sys
 from collections import defaultdict
 from pathlib import Path
 
+from bench.quality import squash
 from index import PolicyIndex
 from index.corpus import load_policy
 
@@ -54,17 +54,13 @@ MIN_SENTENCE = 8  # shorter labelled sentences ("联系我们") would match anyw
 PREFIX = 20  # a labelled sentence counts as quoted when its first characters are
 
 
-def squash(text: str) -> str:
-    return re.sub(r"\s+", "", text or "").lower()
-
-
 def labelled(path: Path) -> dict[str, list[str]]:
     """practice → the (squashed) starts of the sentences labelled with it."""
     out: dict[str, list[str]] = defaultdict(list)
     for line in path.read_text(encoding="utf-8").splitlines():
         if line.strip():
             row = json.loads(line)
-            text = squash(row["text"])
+            text = squash(row["text"]).lower()
             if len(text) >= MIN_SENTENCE:
                 for label in row["labels"]:
                     out[label].append(text[:PREFIX])
@@ -90,7 +86,7 @@ def run(corpus: Path, labels: Path, exclude: Path | None = None) -> dict:
             for lang, questions in zip(("en", "zh"), by_lang):
                 for question in questions:
                     reply = index.ask(question, policy.id)
-                    quote = squash(reply.answers[0].quote) if reply.answered else ""
+                    quote = squash(reply.answers[0].quote).lower() if reply.answered else ""
                     hit = bool(quote) and any(s in quote for s in said[practice])
                     right[(lang, practice)][0] += hit
                     right[(lang, practice)][1] += 1

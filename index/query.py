@@ -41,8 +41,8 @@ _ACCOUNT_OF_NAME = re.compile(
     r"remove|removing|quit|quitting)\s+(?:my\s+|our\s+)?\s{2,}(?=\W*$|\W*\b(?:and|if|but|or)\b)")
 # "Where is my data stored / kept / hosted?": where is a stopword, so the question would be
 # one about storing; it asks where, as 存储在哪 does (vocab/zh_synonyms.txt).
-_WHERE_KEPT = re.compile(r"\bwhere(?:\s+[\w']+){0,4}?\s+(?:stor(?:e|ed|es|ing)|kept|keep|keeps|host(?:ed|s)?"
-                         r"|sav(?:e|ed|es)|located|resides?)\b", re.I)
+_WHERE_KEPT = re.compile(r"\bwhere(?:\s+[\w']+){0,4}?\s+(?:stor(?:e|ed|es|ing)|kept|keep|keeps"
+                         r"|host(?:ed|s)?|sav(?:e|ed|es)|located|resides?)\b", re.I)
 # "the US", "the U.S.", "USA": the country (a lower-case "us" only after "the")
 _US = re.compile(r"\b(?:U\.S\.A\.|U\.S\.|USA|US)(?![\w.])", re.I)
 
@@ -488,9 +488,10 @@ def analyze(question: str, vocab: Vocabulary, tokenizer: Tokenizer,
         rest = _AGE.sub(" ", rest)
         concept(list(MINORS), [], weight=AGE_WEIGHT)
 
-    if lang == "en" and _WHERE_KEPT.search(rest):
-        rest += " storage location"
     if lang == "en":
+        if _WHERE_KEPT.search(rest):
+            rest += " storage location"
+
         def is_generic(w: str) -> bool:
             return w in vocab.generic or stem_words(w)[0] in vocab.generic
 
