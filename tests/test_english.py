@@ -181,9 +181,8 @@ def test_the_table_keeps_hints_apart_and_refuses_a_line_of_hints_only(tmp_path, 
     vocab = Vocabulary.load()
     assert "变更" in vocab.en_hints[("correct",)] and "更正" not in vocab.en_hints[("correct",)]
     assert "变更" in vocab.en_phrases[("correct",)]  # still a term of the line
-    for name in ("stopwords.txt", "zh_synonyms.txt", "generic.txt", "offtopic.txt",
-                 "privacy.txt", "en_zh_dict.txt"):
-        (tmp_path / name).write_bytes((text.VOCAB_DIR / name).read_bytes())
+    for path in text.VOCAB_DIR.glob("*.txt"):  # the real tables, en_zh.txt replaced below
+        (tmp_path / path.name).write_bytes(path.read_bytes())
     (tmp_path / "en_zh.txt").write_text("correct | fix => ~ 变更\n", encoding="utf-8")
     monkeypatch.setattr(text, "VOCAB_DIR", tmp_path)
     with pytest.raises(ValueError, match="a translation first"):
