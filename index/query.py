@@ -132,8 +132,7 @@ class Vocabulary:
         phrases: dict[tuple[str, ...], list[str]] = defaultdict(list)
         siblings: dict[tuple[str, ...], list[str]] = defaultdict(list)
         zh_en: dict[str, list[str]] = defaultdict(list)
-        hinted: dict[tuple[str, ...], set[str]] = defaultdict(set)
-        meant: dict[tuple[str, ...], set[str]] = defaultdict(set)
+        en_hints: dict[tuple[str, ...], frozenset[str]] = {}
         for line in read_lines("en_zh.txt"):
             left, sep, right = line.partition("=>")
             if not sep or not right.strip():
@@ -151,8 +150,8 @@ class Vocabulary:
                 key = tuple(stem_words(phrase))
                 phrases[key].extend(t for t in terms if t not in phrases[key])
                 siblings[key].extend(p for p in written if p not in siblings[key])
-                hinted[key].update(hints)
-                meant[key].update(translations)
+                if hints:  # a phrase is on one line only (tests/test_vocab.py)
+                    en_hints[key] = frozenset(hints) - frozenset(translations)
             # Only a line's first two terms say what its English means to a Chinese question
             # about an English policy (停止运营 … 删除 helps "shut down" find what happens to
             # data, but 删除 is "delete"). Its translations alone instead: qa2 zh −1.
@@ -190,8 +189,6 @@ class Vocabulary:
             if not sep:
                 raise ValueError(f"en_zh_dict.txt: no '=>' in line {line!r}")
             dictionary[left.strip()] = [normalize(t) for t in right.split()]
-        # a term one line gives as a translation and another as a hint is a translation
-        en_hints = {k: frozenset(h - meant[k]) for k, h in hinted.items() if h - meant[k]}
         return cls(dict(phrases), max((len(k) for k in phrases), default=1), stop, rules, generic,
                    offtopic, dict(siblings), dict(zh_en), privacy_zh, privacy_en, dictionary,
                    en_hints)
